@@ -1,0 +1,50 @@
+"""The Flask application factory: everything that touches the outside world starts here.
+
+Production: `gunicorn 'bot:create_app()'`; development: `flask --app bot run`. Configuration is validated once,
+here; a mistake stops the start with a message that names the variable or key.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import Flask
+
+from bot import logs
+from bot.runtime import Runtime
+from bot.runtime import build_runtime
+from bot.settings import ConfigError
+from bot.settings import Settings
+from bot.settings import load_settings
+
+
+def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> Flask:
+    if settings is None:
+        logs.configure()
+        try:
+            settings = load_settings()
+        except ConfigError as exc:
+            print(f"zhiyong: cannot start: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.env.secret_key,
+        # Werkzeug stops reading at this size, also for chunked bodies without a Content-Length.
+        MAX_CONTENT_LENGTH=settings.city.wechat.max_body_bytes,
+        TESTING=settings.env.environment == "test",
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    rt: Runtime = build_runtime(settings)
+    if clock is not None:
+        rt.clock = clock
+    app.extensions["zhiyong"] = rt
+
+    from bot import cli
+    from bot import web
+
+    app.register_blueprint(web.bp)
+    cli.init_app(app)
+    return app

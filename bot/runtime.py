@@ -1,0 +1,66 @@
+"""The per-process objects every request and command shares: settings, database, protocol, clock, pseudonyms.
+
+Built once by `create_app` (before the first request, so gunicorn `--preload` shares it) and kept in
+`app.extensions["zhiyong"]`; nothing here is a module-level global.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from flask import current_app
+
+from bot.settings import Settings
+from bot.wechat import WechatProtocol
+from storage.db import Database
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    protocol: WechatProtocol
+    clock: Callable[[], datetime] = system_clock
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def pseudonymize(self, openid: str) -> str:
+        """HMAC of the openid under its own key: stable, not reversible without the restricted table."""
+        key = self.settings.env.pseudonym_key.encode("utf-8")
+        return "p" + hmac.new(key, openid.encode("utf-8"), hashlib.sha256).hexdigest()[:31]
+
+    def reply_random(self, msg_key: str) -> bytes:
+        """The 16 random bytes of an encrypted reply, derived from the push so WeChat's retries get identical
+        bytes; secret-keyed so they are unpredictable to anyone else."""
+        key = self.settings.env.secret_key.encode("utf-8")
+        return hmac.new(key, b"reply:" + msg_key.encode("utf-8"), hashlib.sha256).digest()[:16]
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    env = settings.env
+    protocol = WechatProtocol(
+        token=env.wechat_token,
+        aes_key=env.wechat_aes_key,
+        app_id=env.wechat_app_id,
+        mode=settings.wechat_mode,
+        window_seconds=settings.city.wechat.timestamp_window_seconds,
+    )
+    return Runtime(settings=settings, db=Database(env.database_url), protocol=protocol)
+
+
+def runtime(app: Flask | None = None) -> Runtime:
+    return (app or current_app).extensions["zhiyong"]  # type: ignore[no-any-return]

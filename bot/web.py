@@ -1,0 +1,88 @@
+"""The `/wechat` webhook and `/healthz`: a thin adapter between HTTP and `bot.wechat` / `bot.intake`."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint
+from flask import Response
+from flask import request
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot import intake
+from bot.runtime import runtime
+from bot.wechat import Malformed
+from bot.wechat import Rejected
+from bot.wechat import render_text_reply
+
+bp = Blueprint("web", __name__)
+log = logging.getLogger("zhiyong.webhook")
+security_log = logging.getLogger("zhiyong.security")
+
+VERSION = "0.1.0"
+
+
+def _plain(body: str, status: int = 200) -> Response:
+    resp = Response(body, status=status, content_type="text/plain; charset=utf-8")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.get("/wechat")
+def verify() -> Response:
+    rt = runtime()
+    try:
+        return _plain(rt.protocol.verify_url(request.args))
+    except Rejected as rej:
+        security_log.warning("verify rejected status=%s reason=%s", rej.status, rej.reason)
+        return _plain("forbidden", rej.status)
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    rt = runtime()
+    started = time.perf_counter()
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        security_log.warning("push rejected status=413 reason=body over the size cap")
+        return _plain("request too large", 413)
+    now = rt.now()
+    try:
+        opened = rt.protocol.open(request.args, body, now.timestamp())
+        msg = rt.protocol.parse(opened.plaintext, rt.pseudonymize, now.timestamp())
+    except Rejected as rej:
+        security_log.warning("push rejected status=%s reason=%s", rej.status, rej.reason)
+        return _plain("forbidden" if rej.status == 403 else "bad request", rej.status)
+    except Malformed as bad:
+        # Authenticated but unusable: WeChat would retry it forever, so keep the reason and say success.
+        log.warning("push dead-lettered reason=%s", bad)
+        intake.record_malformed(rt, str(bad))
+        return _plain("success")
+    try:
+        result = intake.process(rt, msg, opened.plaintext)
+    except sa_exc.OperationalError:
+        return _plain("service unavailable", 503)
+    if not result.reply:
+        return _plain("success")
+    xml = render_text_reply(
+        to_user=msg.sender,
+        from_user=msg.account,
+        content=result.reply,
+        create_time=int(result.reply_at.timestamp()),
+    )
+    if opened.encrypted:
+        xml = rt.protocol.seal(xml, timestamp=opened.timestamp, nonce=opened.nonce, random16=rt.reply_random(msg.key))
+    log.debug("push answered key=%s ms=%.1f", msg.key, (time.perf_counter() - started) * 1000)
+    return Response(xml, content_type="application/xml; charset=utf-8")
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[dict[str, object], int]:
+    rt = runtime()
+    db_ok = rt.db.ping()
+    body = {"status": "ok" if db_ok else "degraded", "database": "ok" if db_ok else "unavailable",
+            "dialect": rt.db.dialect, "version": VERSION}  # fmt: skip
+    return body, 200 if db_ok else 503

@@ -1,0 +1,177 @@
+"""The city's configuration as typed, validated data (units, categories, supervisors, texts, limits).
+
+Pure pydantic models: `bot.settings` reads `config.yaml` into `CityConfig`; handlers receive it as plain data.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import time
+from typing import Literal
+
+from pydantic import BaseModel
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import field_validator
+from pydantic import model_validator
+
+_CODE = r"^[a-z][a-z0-9_]{1,15}$"
+
+
+class _Strict(BaseModel):
+    # A typo in config.yaml must stop the start, not be silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CityInfo(_Strict):
+    name: str = Field(min_length=1)
+    account_name: str = Field(min_length=1)
+    timezone: str = "Asia/Shanghai"
+
+
+class WechatOptions(_Strict):
+    mode: Literal["safe", "compat", "plain"] = "safe"
+    timestamp_window_seconds: int = Field(default=300, ge=30, le=3600)
+    max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
+    api_timeout_seconds: float = Field(default=10, gt=0, le=60)
+
+
+class Limits(_Strict):
+    cases_per_day: int = Field(default=5, ge=1)
+    dialog_idle_minutes: int = Field(default=30, ge=1)
+
+
+class NlpOptions(_Strict):
+    category_threshold: float = Field(default=0.35, ge=0, le=1)
+    unit_threshold: float = Field(default=0.45, ge=0, le=1)
+
+
+class Unit(_Strict):
+    code: str = Field(pattern=_CODE)
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    parent: str | None = None
+
+
+class HandlingBody(_Strict):
+    code: str = Field(pattern=_CODE)
+    name: str = Field(min_length=1)
+    aliases: tuple[str, ...] = ()
+    role: Literal["office", "discipline"]
+
+
+class Category(_Strict):
+    code: str = Field(pattern=_CODE)
+    name: str = Field(min_length=1)
+    description: str = ""
+    cues: tuple[str, ...] = ()
+    sign_days: int = Field(ge=1, le=60)
+    answer_days: int = Field(ge=1, le=120)
+
+
+class Supervisor(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str = Field(min_length=1)
+    member_of: str
+    units: tuple[str, ...] = Field(min_length=1)
+    role: Literal["supervisor", "unit_head"] = "supervisor"
+
+
+class WorkingHours(_Strict):
+    start: time = time(8, 30)
+    end: time = time(17, 30)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHours:
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        return self
+
+
+class CalendarOverrides(_Strict):
+    extra_holidays: tuple[date, ...] = ()
+    extra_working_days: tuple[date, ...] = ()
+    working_hours: WorkingHours = WorkingHours()
+
+
+class Texts(_Strict):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    welcome: str = Field(min_length=1)
+    menu: str = Field(min_length=1)
+    help: str = Field(min_length=1)
+    unsupported: str = Field(min_length=1)
+    unsubscribed: str = ""
+    error: str = Field(min_length=1)
+
+    def get(self, key: str) -> str:
+        value = getattr(self, key, None)
+        if not isinstance(value, str):
+            raise KeyError(f"texts.{key} is not configured")
+        return value
+
+
+class CityConfig(_Strict):
+    city: CityInfo
+    wechat: WechatOptions = WechatOptions()
+    limits: Limits = Limits()
+    nlp: NlpOptions = NlpOptions()
+    units: tuple[Unit, ...] = Field(min_length=1)
+    handling_bodies: tuple[HandlingBody, ...] = ()
+    categories: tuple[Category, ...] = Field(min_length=1)
+    supervisors: tuple[Supervisor, ...] = ()
+    calendar: CalendarOverrides = CalendarOverrides()
+    texts: Texts
+
+    @field_validator("units", "categories", "handling_bodies")
+    @classmethod
+    def _unique_codes(cls, items: tuple[BaseModel, ...]) -> tuple[BaseModel, ...]:
+        seen: set[str] = set()
+        for item in items:
+            code = item.code  # type: ignore[attr-defined]
+            if code in seen:
+                raise ValueError(f"duplicate code {code!r}")
+            seen.add(code)
+        return items
+
+    @model_validator(mode="after")
+    def _references(self) -> CityConfig:
+        units = {u.code for u in self.units}
+        bodies = {b.code for b in self.handling_bodies}
+        overlap = units & bodies
+        if overlap:
+            raise ValueError(f"codes used both as unit and handling body: {sorted(overlap)}")
+        known = units | bodies
+        for unit in self.units:
+            if unit.parent is not None and unit.parent not in known:
+                raise ValueError(f"unit {unit.code}: parent {unit.parent!r} is not a known unit")
+        seen: set[str] = set()
+        for sup in self.supervisors:
+            if sup.id in seen:
+                raise ValueError(f"duplicate supervisor id {sup.id!r}")
+            seen.add(sup.id)
+            if sup.member_of not in known:
+                raise ValueError(f"supervisor {sup.id}: member_of {sup.member_of!r} is not a known unit or body")
+            for code in sup.units:
+                if code not in known:
+                    raise ValueError(f"supervisor {sup.id}: unit {code!r} is not a known unit or body")
+        clash = set(self.calendar.extra_holidays) & set(self.calendar.extra_working_days)
+        if clash:
+            raise ValueError(f"calendar: dates both holiday and working day: {sorted(map(str, clash))}")
+        return self
+
+    # Lookups used across handlers.
+    def unit(self, code: str) -> Unit | None:
+        return next((u for u in self.units if u.code == code), None)
+
+    def category(self, code: str) -> Category | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def body(self, code: str) -> HandlingBody | None:
+        return next((b for b in self.handling_bodies if b.code == code), None)
+
+    def unit_name(self, code: str | None) -> str:
+        if code is None:
+            return "待确定"
+        found = self.unit(code) or self.body(code)
+        return found.name if found else code

@@ -1,0 +1,34 @@
+"""Plain data produced by the classifier; shared by `nlp/`, `handlers/` and `bot/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    code: str
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the classifier understood of one complaint.
+
+    `category`/`unit` are the best codes (unit is None when nothing points at any unit); the candidate
+    lists are sorted best first; `evidence` holds words or phrases taken from the text itself;
+    `triage` is True when confidence is below the configured thresholds.
+    """
+
+    category: str
+    unit: str | None
+    confidence: float
+    triage: bool
+    unit_explicit: bool = False
+    category_candidates: tuple[Candidate, ...] = ()
+    unit_candidates: tuple[Candidate, ...] = ()
+    evidence: tuple[str, ...] = ()
+    category_confidence: float = 0.0
+    unit_confidence: float = 0.0
+    extra: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,83 @@
+"""Repository for accepted pushes (exactly-once ledger) and dead letters. Never commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from storage._upsert import insert_ignore
+from storage.models import DeadLetter
+from storage.models import InboundRecord
+
+
+def claim(
+    *,
+    session: orm.Session,
+    msg_key: str,
+    msg_id: str | None,
+    msg_type: str,
+    event: str | None,
+    pseudonym: str,
+    created_at: datetime,
+    received_at: datetime,
+) -> InboundRecord | None:
+    """Record a push under its key. Returns the new row, or None when the key was already recorded.
+
+    The UNIQUE constraint decides, so concurrent identical pushes cannot both win: on PostgreSQL the loser
+    waits for the winner's commit; on SQLite writers are serialised by BEGIN IMMEDIATE.
+    """
+    inserted = insert_ignore(
+        session,
+        InboundRecord.__table__,  # type: ignore[arg-type]
+        {
+            "msg_key": msg_key,
+            "msg_id": msg_id,
+            "msg_type": msg_type[:32],
+            "event": event[:48] if event else None,
+            "pseudonym": pseudonym,
+            "created_at": created_at,
+            "received_at": received_at,
+            "outcome": "pending",
+        },
+        ["msg_key"],
+    )
+    if not inserted:
+        return None
+    return session.scalars(sa.select(InboundRecord).where(InboundRecord.msg_key == msg_key)).one()
+
+
+def get(*, session: orm.Session, msg_key: str) -> InboundRecord | None:
+    return session.scalars(sa.select(InboundRecord).where(InboundRecord.msg_key == msg_key)).one_or_none()
+
+
+def finish(*, session: orm.Session, record: InboundRecord, outcome: str, reply_text: str | None, at: datetime) -> None:
+    record.outcome = outcome
+    record.reply_text = reply_text
+    record.reply_created_at = at
+
+
+def add_dead_letter(
+    *,
+    session: orm.Session,
+    stage: str,
+    reason: str,
+    received_at: datetime,
+    msg_key: str | None = None,
+    payload: str | None = None,
+) -> DeadLetter:
+    row = DeadLetter(stage=stage, reason=reason[:300], received_at=received_at, msg_key=msg_key, payload=payload)
+    session.add(row)
+    return row
+
+
+def dead_letters(*, session: orm.Session, unresolved_only: bool = True) -> list[DeadLetter]:
+    stmt = sa.select(DeadLetter).order_by(DeadLetter.id)
+    if unresolved_only:
+        stmt = stmt.where(DeadLetter.resolved_at.is_(None))
+    return list(session.scalars(stmt))
+
+
+def count(*, session: orm.Session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(InboundRecord)) or 0
