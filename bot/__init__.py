@@ -31,8 +31,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(
         SECRET_KEY=settings.env.secret_key,
-        # Werkzeug stops reading at this size, also for chunked bodies without a Content-Length.
-        MAX_CONTENT_LENGTH=settings.city.wechat.max_body_bytes,
+        # Werkzeug stops reading here, also for chunked bodies; bot.web refuses anything over the cap itself.
+        MAX_CONTENT_LENGTH=settings.city.wechat.max_body_bytes + 1,
         TESTING=settings.env.environment == "test",
         JSON_AS_ASCII=False,
     )

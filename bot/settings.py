@@ -30,11 +30,15 @@ class ConfigError(RuntimeError):
     """Configuration that cannot run; the message names the file or key."""
 
 
+def _clean(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
 def _format_validation(source: str, exc: ValidationError) -> str:
     lines = [f"{source}: invalid configuration"]
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        lines.append(f"  {loc}: {err['msg']}")
+        lines.append(f"  {loc}: {_clean(err['msg'])}")
     return "\n".join(lines)
 
 
@@ -166,7 +170,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
         for err in exc.errors():
             field_name = str(err["loc"][0]) if err["loc"] else ""
             var = _ENV_KEYS.get(field_name, field_name)
-            msg = "is required but not set" if err["type"] == "missing" else err["msg"]
+            msg = "is required but not set" if err["type"] == "missing" else _clean(err["msg"])
             lines.append(f"  {var}: {msg}")
         raise ConfigError("\n".join(lines)) from None
     city = load_city_config(environ.get("ZHIYONG_CONFIG"))
