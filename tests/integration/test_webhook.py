@@ -239,7 +239,9 @@ def test_plaintext_body_to_a_safe_mode_server_is_a_refused_downgrade(wechat: WeC
 
 
 def test_safe_mode_needs_msg_signature(wechat: WeChat) -> None:
-    push = wechat.signer.sign(message_xml("text", sender="o_a", Content="x"), timestamp=int(wechat.clock.now.timestamp()))
+    push = wechat.signer.sign(
+        message_xml("text", sender="o_a", Content="x"), timestamp=int(wechat.clock.now.timestamp())
+    )
     q = {k: v for k, v in push.query.items() if k != "msg_signature"}
     assert wechat.client.post("/wechat", query_string=q, data=push.body).status_code == 403
     q["msg_signature"] = push.query["signature"]
@@ -252,7 +254,7 @@ def test_compat_mode_uses_only_the_decrypted_fields(sqlite_url: str, clock: Cloc
     wc = WeChat(app.test_client(), clock, settings)
     xml = message_xml("text", sender="o_real", Content="真实内容", create_time=int(clock.now.timestamp()), msg_id="99")
     push = wc.signer.sign(xml, timestamp=int(clock.now.timestamp()))
-    tampered = push.body.replace("o_real".encode(), b"o_fake", 1)
+    tampered = push.body.replace(b"o_real", b"o_fake", 1)
     resp = wc.client.post("/wechat?" + push.query_string, data=tampered)
     assert resp.status_code == 200
     engine = make_engine(sqlite_url)
@@ -316,7 +318,9 @@ def _concurrent_identical(url: str, clock: Clock, n: int = 50) -> list[int]:
     app = create_app(settings, clock=clock)
     wc = WeChat(app.test_client(), clock, settings)
     ts = int(clock.now.timestamp())
-    push = wc.signer.sign(message_xml("text", sender="o_c", Content="同一条", create_time=ts, msg_id="777"), timestamp=ts)
+    push = wc.signer.sign(
+        message_xml("text", sender="o_c", Content="同一条", create_time=ts, msg_id="777"), timestamp=ts
+    )
     statuses: list[int] = []
     barrier = threading.Barrier(n)
 
