@@ -117,5 +117,8 @@ def chat(openid: str, url: str, no_subscribe: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from bot.cli_calendar import calendar_cli
+
     app.cli.add_command(db_cli)
     app.cli.add_command(chat)
+    app.cli.add_command(calendar_cli)

@@ -7,6 +7,7 @@ failing; PostgreSQL uses psycopg 3 with a bounded pool and statement timeouts.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,6 +73,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.sessionmaker = orm.sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite allows one writer; queueing this process's threads on a lock is fair and immediate, whereas
+        # SQLite's busy handler backs off in sleeps of up to 100 ms and turns contention into tail latency.
+        self._write_lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -80,7 +84,8 @@ class Database:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[orm.Session]:
         """Commit on success, roll back on any exception, always close."""
-        with self.sessionmaker() as session, session.begin():
+        lock = self._write_lock or contextlib.nullcontext()
+        with lock, self.sessionmaker() as session, session.begin():
             yield session
 
     def ping(self) -> bool:
