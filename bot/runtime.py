@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from flask import Flask
@@ -20,6 +21,8 @@ from flask import current_app
 
 from bot.settings import Settings
 from bot.wechat import WechatProtocol
+from handlers.calendar import WorkCalendar
+from handlers.calendar import from_config as calendar_from_config
 from storage.db import Database
 
 
@@ -37,6 +40,24 @@ class Runtime:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        return calendar_from_config(self.settings.city.calendar)
+
+    @cached_property
+    def classifier(self) -> Any:
+        """The city's classifier, loaded once per process (create_app touches it before the first request)."""
+        from nlp import load_classifier
+        from nlp import specs_from_config
+
+        units, categories = specs_from_config(self.settings.city)
+        return load_classifier(
+            units,
+            categories,
+            category_threshold=self.settings.city.nlp.category_threshold,
+            unit_threshold=self.settings.city.nlp.unit_threshold,
+        )
 
     def pseudonymize(self, openid: str) -> str:
         """HMAC of the openid under its own key: stable, not reversible without the restricted table."""

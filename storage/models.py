@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typing as t
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -95,3 +96,212 @@ class DeadLetter(Model):
     # Only for handler crashes, so the report can be replayed instead of lost; restricted like `citizens`.
     payload: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     resolved_at: orm.Mapped[datetime | None]
+
+
+_BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class Dialog(Model):
+    """A citizen's conversation draft, so any worker can continue it."""
+
+    __tablename__ = "dialogs"
+
+    pseudonym: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    data: orm.Mapped[dict[str, t.Any]] = orm.mapped_column(JSONType)
+    updated_at: orm.Mapped[datetime]
+
+
+class CaseCounter(Model):
+    """The daily sequence behind case numbers (ZY + yymmdd + 4 digits)."""
+
+    __tablename__ = "case_counters"
+
+    day: orm.Mapped[str] = orm.mapped_column(sa.String(6), primary_key=True)
+    last: orm.Mapped[int] = orm.mapped_column(default=0)
+
+
+class Case(Model):
+    """A case (工单). `respondent_unit` is the unit the report is about; handlers are in `assignments`."""
+
+    __tablename__ = "cases"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    number: orm.Mapped[str] = orm.mapped_column(sa.String(16), unique=True)
+    public_id: orm.Mapped[str] = orm.mapped_column(sa.String(32), unique=True)  # non-sequential, for URLs
+    pseudonym: orm.Mapped[str] = orm.mapped_column(sa.String(64), index=True)
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
+    category: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
+    respondent_unit: orm.Mapped[str | None] = orm.mapped_column(sa.String(16), index=True)
+    window: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    text: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    occurred_on: orm.Mapped[date | None] = orm.mapped_column(sa.Date)
+    occurred_text: orm.Mapped[str | None] = orm.mapped_column(sa.String(100))
+    location: orm.Mapped[dict[str, t.Any] | None] = orm.mapped_column(JSONType)
+    anonymous: orm.Mapped[bool] = orm.mapped_column(default=True)
+    unit_source: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    confidence: orm.Mapped[float] = orm.mapped_column(default=0.0)
+    classification: orm.Mapped[dict[str, t.Any]] = orm.mapped_column(JSONType)
+    triage: orm.Mapped[bool] = orm.mapped_column(default=False)
+    channel: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="wechat")
+    created_at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+    updated_at: orm.Mapped[datetime]
+    sign_due: orm.Mapped[datetime | None]
+    answer_due: orm.Mapped[datetime | None]
+    signed_at: orm.Mapped[datetime | None]
+    answered_at: orm.Mapped[datetime | None]
+    closed_at: orm.Mapped[datetime | None]
+    overdue: orm.Mapped[bool] = orm.mapped_column(default=False)
+    duplicate_of: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("cases.id"))
+    last_note: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))  # citizen-safe last update
+
+
+class ReporterContact(Model):
+    """Real-name reporters' name and phone: restricted like `citizens`, revealed only through an audited act."""
+
+    __tablename__ = "reporter_contacts"
+
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), primary_key=True)
+    real_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(40))
+    phone: orm.Mapped[str | None] = orm.mapped_column(sa.String(20))
+
+
+class CaseEvent(Model):
+    """Append-only audit trail, hash-chained per case: who, when, what, from → to."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    seq: orm.Mapped[int]
+    at: orm.Mapped[datetime]
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    from_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    to_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    note: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    prev_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+
+
+class CaseMessage(Model):
+    """What citizens added (补充, answers to questions) and what staff said to them, in order."""
+
+    __tablename__ = "case_messages"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    at: orm.Mapped[datetime]
+    direction: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # citizen | staff
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # supplement, question, answer, reply
+    body: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    author: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+
+
+class Evidence(Model):
+    """A photo, voice or video the citizen sent; downloaded from WeChat within hours (it deletes after 3 days)."""
+
+    __tablename__ = "evidence"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    media_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(128))
+    pic_url: orm.Mapped[str | None] = orm.mapped_column(sa.String(512))
+    received_at: orm.Mapped[datetime]
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="pending")  # pending, stored, lost
+    sha256: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    path: orm.Mapped[str | None] = orm.mapped_column(sa.String(256))
+    content_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    last_error: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
+
+
+class Assignment(Model):
+    """Who handles a case: never someone who belongs to the respondent unit (回避)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (sa.UniqueConstraint("case_id", "supervisor_id", "role"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    supervisor_id: orm.Mapped[str] = orm.mapped_column(sa.String(32), index=True)
+    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # handler, discipline, triage
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+    assigned_at: orm.Mapped[datetime]
+
+
+class SupervisorBinding(Model):
+    """A supervisor's WeChat openid, linked by a one-time code."""
+
+    __tablename__ = "supervisor_bindings"
+
+    supervisor_id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    openid: orm.Mapped[str | None] = orm.mapped_column(sa.String(128), unique=True)
+    pseudonym: orm.Mapped[str | None] = orm.mapped_column(sa.String(64), unique=True)
+    code_hash: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    code_expires_at: orm.Mapped[datetime | None]
+    bound_at: orm.Mapped[datetime | None]
+
+
+class OutboxMessage(Model):
+    """Everything that leaves the system later is a row first, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    idempotency_key: orm.Mapped[str] = orm.mapped_column(sa.String(160), unique=True)
+    recipient_kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # citizen | supervisor
+    recipient: orm.Mapped[str] = orm.mapped_column(sa.String(64))  # pseudonym or supervisor id, never an openid
+    channel: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # auto | customer | template
+    purpose: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    payload: orm.Mapped[dict[str, t.Any]] = orm.mapped_column(JSONType)
+    case_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="pending", index=True)
+    attempts: orm.Mapped[int] = orm.mapped_column(default=0)
+    next_attempt_at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+    last_error: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+    created_at: orm.Mapped[datetime]
+    sent_at: orm.Mapped[datetime | None]
+    sent_channel: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    wechat_msgid: orm.Mapped[str | None] = orm.mapped_column(sa.String(32), index=True)
+    delivery_status: orm.Mapped[str | None] = orm.mapped_column(sa.String(48))  # TEMPLATESENDJOBFINISH Status
+
+
+class AccessToken(Model):
+    """The one shared access token (WeChat invalidates the previous one on every fetch)."""
+
+    __tablename__ = "access_tokens"
+
+    app_id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    token: orm.Mapped[str | None] = orm.mapped_column(sa.String(600))
+    expires_at: orm.Mapped[datetime | None]
+    refreshed_at: orm.Mapped[datetime | None]
+    lease_until: orm.Mapped[datetime | None]  # one refresher at a time across processes
+
+
+class JobRun(Model):
+    """The scheduler's run ledger: a UNIQUE (job, period) makes every periodic job run once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.UniqueConstraint("job", "period"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    job: orm.Mapped[str] = orm.mapped_column(sa.String(48))
+    period: orm.Mapped[str] = orm.mapped_column(sa.String(48))
+    started_at: orm.Mapped[datetime]
+    finished_at: orm.Mapped[datetime | None]
+    result: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+
+
+class ReminderStep(Model):
+    """One rung of the reminder/escalation ladder fired for one case and deadline: fires exactly once."""
+
+    __tablename__ = "reminder_steps"
+    __table_args__ = (sa.UniqueConstraint("case_id", "step", "deadline"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    step: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    deadline: orm.Mapped[datetime]
+    fired_at: orm.Mapped[datetime]

@@ -1,0 +1,51 @@
+"""A citizen's messages that belong to an existing case rather than to a new report: ratings and answers.
+
+After a case is answered the citizen is asked to rate the outcome (1 已解决 / 2 部分解决 / 3 未解决) and the
+conduct (A 满意 / B 基本满意 / C 不满意); after a supervisor's question, the next message is the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OUTCOMES = {"1": "已解决", "2": "部分解决", "3": "未解决"}
+CONDUCT = {"A": "满意", "B": "基本满意", "C": "不满意"}
+_WORDS_OUTCOME = {"已解决": "1", "部分解决": "2", "未解决": "3", "没解决": "3", "没有解决": "3"}
+_WORDS_CONDUCT = {"基本满意": "B", "不满意": "C", "满意": "A"}
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    outcome: str  # 1 | 2 | 3
+    conduct: str  # A | B | C
+
+    @property
+    def satisfied(self) -> bool:
+        return self.outcome != "3" and self.conduct != "C"
+
+    @property
+    def label(self) -> str:
+        return f"{OUTCOMES[self.outcome]}，{CONDUCT[self.conduct]}"
+
+
+def parse_rating(text: str) -> Rating | None:
+    """'1A', '1 a', '已解决 满意', '3C', '未解决，不满意' → Rating; anything else → None."""
+    t = text.strip().upper().replace("，", " ").replace(",", " ")
+    m = re.fullmatch(r"([123])\s*([ABC])", t)
+    if m:
+        return Rating(m.group(1), m.group(2))
+    outcome = next((v for k, v in sorted(_WORDS_OUTCOME.items(), key=lambda kv: -len(kv[0])) if k in t), None)
+    rest = t
+    if outcome:
+        for k in sorted(_WORDS_OUTCOME, key=len, reverse=True):
+            rest = rest.replace(k, " ")
+    conduct = next((v for k, v in sorted(_WORDS_CONDUCT.items(), key=lambda kv: -len(kv[0])) if k in rest), None)
+    if outcome and conduct:
+        return Rating(outcome, conduct)
+    return None
+
+
+RATING_NUDGE = (
+    "请按“数字+字母”的格式评价，例如“1A”：\n1 已解决 / 2 部分解决 / 3 未解决；A 满意 / B 基本满意 / C 不满意。"
+)

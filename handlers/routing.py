@@ -1,0 +1,75 @@
+"""Routing with 回避: who handles a case about a unit, never someone who belongs to that unit.
+
+Pure: the open load per supervisor is passed in, so the choice is reproducible and testable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from handlers.config import CityConfig
+from handlers.config import Supervisor
+
+OFFICE = "zyb"
+DISCIPLINE = "jw"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
+    action: str  # "route" or "to_triage"
+    assignees: tuple[tuple[str, str], ...]  # (supervisor id, role: handler | discipline | triage)
+    reason: str
+
+
+def conflicted(supervisor: Supervisor, unit: str | None, city: CityConfig) -> bool:
+    """True when the supervisor belongs to the unit (or to its parent chain) the case is about."""
+    if unit is None:
+        return False
+    chain = {unit}
+    seen = set()
+    current = city.unit(unit)
+    while current is not None and current.parent and current.parent not in seen:
+        seen.add(current.parent)
+        chain.add(current.parent)
+        current = city.unit(current.parent)
+    return supervisor.member_of in chain
+
+
+def eligible(city: CityConfig, oversees: str, respondent: str | None) -> list[Supervisor]:
+    return [
+        s
+        for s in city.supervisors
+        if oversees in s.units and s.role == "supervisor" and not conflicted(s, respondent, city)
+    ]
+
+
+def _least_loaded(candidates: list[Supervisor], load: Mapping[str, int]) -> Supervisor:
+    return min(candidates, key=lambda s: (load.get(s.id, 0), s.id))
+
+
+def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, load: Mapping[str, int]) -> RouteDecision:
+    triagers = eligible(city, OFFICE, unit)
+    if triage or unit is None or city.unit(unit) is None:
+        if not triagers:
+            raise LookupError("no triage supervisor configured for zyb")
+        return RouteDecision("to_triage", ((_least_loaded(triagers, load).id, "triage"),), "classifier unsure")
+    handlers_ = eligible(city, unit, unit)
+    if not handlers_:
+        if not triagers:
+            raise LookupError(f"no supervisor for {unit} and no triage supervisor")
+        return RouteDecision(
+            "to_triage", ((_least_loaded(triagers, load).id, "triage"),), f"no eligible supervisor for {unit}"
+        )
+    assignees = [(_least_loaded(handlers_, load).id, "handler")]
+    if category == "corruption":
+        discipline = eligible(city, DISCIPLINE, unit)
+        if discipline:
+            assignees.append((_least_loaded(discipline, load).id, "discipline"))
+    return RouteDecision("route", tuple(assignees), "respondent unit supervisors")
+
+
+def may_handle(supervisor_id: str, unit: str | None, city: CityConfig) -> bool:
+    """The server-side check behind every reassignment: refuse anyone from the accused unit."""
+    sup = next((s for s in city.supervisors if s.id == supervisor_id), None)
+    return sup is not None and not conflicted(sup, unit, city)

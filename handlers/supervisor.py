@@ -1,0 +1,80 @@
+"""Supervisors' WeChat commands: parsing and the replies; scope and transitions are checked by the caller.
+
+绑定 <code> · 待办 · 签收 ZY… · 回复 ZY… <答复> · 询问 ZY… <问题> · 退单 ZY… <理由> · 延期 ZY… <天数> <理由> · 办结 ZY…
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CASE_NO = r"(ZY\d{10})"
+_WS = r"[\s\u3000:：,，]+"
+
+# command word -> (lifecycle action, needs text, needs days)
+ACTIONS: dict[str, tuple[str, bool, bool]] = {
+    "签收": ("sign", False, False),
+    "回复": ("reply", True, False),
+    "答复": ("reply", True, False),
+    "询问": ("ask", True, False),
+    "退单": ("return", True, False),
+    "延期": ("request_extension", True, True),
+    "办结": ("close", False, False),
+}
+
+HELP = (
+    "督办指令：\n"
+    "待办 —— 查看我的待办工单\n"
+    "签收 ZY… —— 签收工单\n"
+    "回复 ZY… 答复内容 —— 答复市民\n"
+    "询问 ZY… 问题 —— 通过平台向市民了解情况\n"
+    "退单 ZY… 理由 —— 退回分拣\n"
+    "延期 ZY… 天数 理由 —— 申请延期\n"
+    "办结 ZY… —— 办结工单"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # bind | todo | help | action
+    action: str | None = None
+    number: str | None = None
+    text: str | None = None
+    days: int | None = None
+    error: str | None = None
+
+
+def parse_bind(text: str) -> str | None:
+    m = re.fullmatch(r"\s*绑定" + r"[\s\u3000:：]*" + r"(\d{6})\s*", text)
+    return m.group(1) if m else None
+
+
+def parse(text: str) -> Command:
+    """Parse a bound supervisor's message; anything unrecognised is `help`, never a complaint."""
+    stripped = text.strip()
+    if stripped in ("待办", "我的待办", "待办工单"):
+        return Command("todo")
+    code = parse_bind(stripped)
+    if code:
+        return Command("bind", text=code)
+    for word, (action, needs_text, needs_days) in ACTIONS.items():
+        if not stripped.startswith(word):
+            continue
+        rest = stripped[len(word) :].strip(" \u3000:：")
+        m = re.match(CASE_NO + r"(.*)$", rest.upper() if rest[:2].upper() == "ZY" else rest, re.S)
+        if not m:
+            return Command("action", action, error=f"请在“{word}”后写上工单号，例如：{word} ZY2611270001")
+        number = m.group(1).upper()
+        tail = rest[len(number) :].strip(" \u3000:：,，")
+        days = None
+        if needs_days:
+            dm = re.match(r"(\d{1,2})\s*天?" + r"[\s\u3000:：,，]*(.*)$", tail, re.S)
+            if not dm or not 1 <= int(dm.group(1)) <= 30:
+                return Command(
+                    "action", action, number, error=f"请写明延期天数（1–30）和理由，例如：延期 {number} 5 需要现场核查"
+                )
+            days, tail = int(dm.group(1)), dm.group(2).strip()
+        if needs_text and not tail:
+            return Command("action", action, number, error=f"请在工单号后写上内容，例如：{word} {number} ……")
+        return Command("action", action, number, text=tail or None, days=days)
+    return Command("help")

@@ -1,0 +1,206 @@
+"""Repository for cases, their audit chain, assignments, messages and evidence rows. Never commits.
+
+Case numbers are ZY + yymmdd (Beijing date) + a 4-digit daily sequence, allocated from `case_counters` under
+the row's lock, so concurrent submissions never share a number.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from handlers.lifecycle import GENESIS
+from handlers.lifecycle import AuditFields
+from handlers.lifecycle import audit_hash
+from storage._upsert import insert_ignore
+from storage.models import Assignment
+from storage.models import Case
+from storage.models import CaseCounter
+from storage.models import CaseEvent
+from storage.models import CaseMessage
+from storage.models import Evidence
+from storage.models import ReporterContact
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def allocate_number(*, session: orm.Session, at: datetime) -> str:
+    day = at.astimezone(BEIJING).strftime("%y%m%d")
+    insert_ignore(session, CaseCounter.__table__, {"day": day, "last": 0}, ["day"])  # type: ignore[arg-type]
+    # UPDATE … RETURNING takes the row lock on PostgreSQL; SQLite writers are already serialised.
+    bump = sa.update(CaseCounter).where(CaseCounter.day == day).values(last=CaseCounter.last + 1)
+    seq = session.execute(bump.returning(CaseCounter.last)).scalar_one()
+    if seq > 9999:
+        raise OverflowError(f"more than 9999 cases on {day}")
+    return f"ZY{day}{seq:04d}"
+
+
+def create(*, session: orm.Session, number: str, now: datetime, **fields: Any) -> Case:
+    case = Case(number=number, public_id=secrets.token_hex(12), created_at=now, updated_at=now, **fields)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def add_contact(*, session: orm.Session, case: Case, real_name: str | None, phone: str | None) -> None:
+    session.add(ReporterContact(case_id=case.id, real_name=real_name, phone=phone))
+
+
+def contact(*, session: orm.Session, case_id: int) -> ReporterContact | None:
+    return session.get(ReporterContact, case_id)
+
+
+def append_event(
+    *,
+    session: orm.Session,
+    case: Case,
+    at: datetime,
+    actor: str,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    note: str | None = None,
+) -> CaseEvent:
+    last = session.execute(
+        sa.select(CaseEvent.seq, CaseEvent.hash)
+        .where(CaseEvent.case_id == case.id)
+        .order_by(CaseEvent.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    fields = AuditFields(case.number, seq, at, actor, action, from_state, to_state, note)
+    event = CaseEvent(
+        case_id=case.id,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        prev_hash=prev,
+        hash=audit_hash(prev, fields),
+    )
+    session.add(event)
+    return event
+
+
+def events(*, session: orm.Session, case_id: int) -> list[CaseEvent]:
+    return list(session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
+
+
+def verify_chain(*, session: orm.Session, case: Case) -> str | None:
+    """None when the chain is intact, else a description of the first broken link."""
+    prev = GENESIS
+    for expected_seq, ev in enumerate(events(session=session, case_id=case.id), start=1):
+        if ev.seq != expected_seq:
+            return f"event {expected_seq} is missing"
+        if ev.prev_hash != prev:
+            return f"event {ev.seq} does not follow event {ev.seq - 1}"
+        fields = AuditFields(case.number, ev.seq, ev.at, ev.actor, ev.action, ev.from_state, ev.to_state, ev.note)
+        if audit_hash(prev, fields) != ev.hash:
+            return f"event {ev.seq} was altered"
+        prev = ev.hash
+    return None
+
+
+def all_cases(*, session: orm.Session, batch: int = 500) -> Iterable[Case]:
+    return session.scalars(sa.select(Case).order_by(Case.id).execution_options(yield_per=batch))
+
+
+def by_number(*, session: orm.Session, number: str) -> Case | None:
+    return session.scalars(sa.select(Case).where(Case.number == number.upper())).one_or_none()
+
+
+def by_public_id(*, session: orm.Session, public_id: str) -> Case | None:
+    return session.scalars(sa.select(Case).where(Case.public_id == public_id)).one_or_none()
+
+
+def for_citizen(*, session: orm.Session, pseudonym: str, limit: int = 10) -> list[Case]:
+    stmt = sa.select(Case).where(Case.pseudonym == pseudonym).order_by(Case.created_at.desc(), Case.id.desc())
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def count_since(*, session: orm.Session, pseudonym: str, since: datetime) -> int:
+    stmt = sa.select(sa.func.count()).where(Case.pseudonym == pseudonym, Case.created_at >= since)
+    return session.scalar(stmt) or 0
+
+
+def assign(*, session: orm.Session, case: Case, supervisor_id: str, role: str, at: datetime) -> None:
+    insert_ignore(
+        session,
+        Assignment.__table__,  # type: ignore[arg-type]
+        {"case_id": case.id, "supervisor_id": supervisor_id, "role": role, "active": True, "assigned_at": at},
+        ["case_id", "supervisor_id", "role"],
+    )
+    session.execute(
+        sa.update(Assignment)
+        .where(Assignment.case_id == case.id, Assignment.supervisor_id == supervisor_id, Assignment.role == role)
+        .values(active=True)
+    )
+
+
+def deactivate_assignments(*, session: orm.Session, case: Case) -> None:
+    session.execute(sa.update(Assignment).where(Assignment.case_id == case.id).values(active=False))
+
+
+def assignees(*, session: orm.Session, case_id: int, active_only: bool = True) -> list[Assignment]:
+    stmt = sa.select(Assignment).where(Assignment.case_id == case_id).order_by(Assignment.id)
+    if active_only:
+        stmt = stmt.where(Assignment.active.is_(True))
+    return list(session.scalars(stmt))
+
+
+def open_load(*, session: orm.Session, open_states: Iterable[str]) -> dict[str, int]:
+    stmt = (
+        sa.select(Assignment.supervisor_id, sa.func.count())
+        .join(Case, Case.id == Assignment.case_id)
+        .where(Assignment.active.is_(True), Case.state.in_(list(open_states)))
+        .group_by(Assignment.supervisor_id)
+    )
+    return {sup: n for sup, n in session.execute(stmt)}
+
+
+def cases_for_supervisor(
+    *, session: orm.Session, supervisor_id: str, states: Iterable[str] | None = None, limit: int = 50
+) -> list[Case]:
+    stmt = (
+        sa.select(Case)
+        .join(Assignment, Assignment.case_id == Case.id)
+        .where(Assignment.supervisor_id == supervisor_id, Assignment.active.is_(True))
+        .order_by(Case.answer_due.is_(None), Case.answer_due, Case.id)
+        .limit(limit)
+    )
+    if states is not None:
+        stmt = stmt.where(Case.state.in_(list(states)))
+    return list(session.scalars(stmt))
+
+
+def add_message(
+    *, session: orm.Session, case: Case, at: datetime, direction: str, kind: str, body: str, author: str | None
+) -> CaseMessage:
+    msg = CaseMessage(case_id=case.id, at=at, direction=direction, kind=kind, body=body, author=author)
+    session.add(msg)
+    return msg
+
+
+def messages(*, session: orm.Session, case_id: int) -> list[CaseMessage]:
+    return list(session.scalars(sa.select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
+
+
+def add_evidence(
+    *, session: orm.Session, case: Case, kind: str, media_id: str | None, pic_url: str | None, at: datetime
+) -> Evidence:
+    ev = Evidence(case_id=case.id, kind=kind, media_id=media_id, pic_url=pic_url, received_at=at, status="pending")
+    session.add(ev)
+    return ev
+
+
+def evidence_for(*, session: orm.Session, case_id: int) -> list[Evidence]:
+    return list(session.scalars(sa.select(Evidence).where(Evidence.case_id == case_id).order_by(Evidence.id)))
