@@ -19,5 +19,5 @@ def insert_ignore(session: orm.Session, table: sa.Table, values: dict[str, Any],
         stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict)
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database dialect {dialect}")
-    result = session.execute(stmt)
-    return bool(result.rowcount)
+    # RETURNING rather than rowcount: through the ORM session psycopg reports rowcount -1 for this statement.
+    return session.execute(stmt.returning(sa.literal_column("1"))).first() is not None

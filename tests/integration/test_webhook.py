@@ -338,9 +338,22 @@ def _concurrent_identical(url: str, clock: Clock, n: int = 50) -> list[int]:
     return statuses
 
 
-def test_fifty_concurrent_identical_pushes_make_one_record(any_db_url: str, clock: Clock) -> None:
+def test_fifty_concurrent_identical_pushes_make_one_record(
+    any_db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.intake
+
+    calls: list[str] = []
+    real = bot.intake.dispatch
+
+    def counting(msg, ctx):  # type: ignore[no-untyped-def]
+        calls.append(msg.key)
+        return real(msg, ctx)
+
+    monkeypatch.setattr(bot.intake, "dispatch", counting)
     statuses = _concurrent_identical(any_db_url, clock)
     assert statuses == [200] * 50
+    assert len(calls) == 1, "the push was handled more than once"
     assert count(any_db_url, "inbound_messages") == 1
     assert count(any_db_url, "citizens") == 1
 

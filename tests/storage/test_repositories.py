@@ -1,0 +1,139 @@
+"""Repositories on a real database (SQLite, and PostgreSQL where it runs): numbers, audit chain, migrations."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from handlers.lifecycle import OPEN_STATES
+from storage import cases as cases_repo
+from storage import citizens
+from storage import inbound
+from storage import migrate
+from storage.db import Database
+from storage.models import CaseEvent
+from storage.models import Model
+
+NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+
+def new_case(session, number: str, text: str = "窗口态度差😀𠀀"):  # type: ignore[no-untyped-def]
+    return cases_repo.create(
+        session=session, number=number, now=NOW, pseudonym="p1", state="submitted", category="attitude",
+        respondent_unit="bdc", window=None, text=text, occurred_on=None, occurred_text=None, location=None,
+        anonymous=True, unit_source="named", confidence=0.9, classification={"evidence": ["态度"]}, triage=False,
+    )  # fmt: skip
+
+
+def test_case_numbers_are_daily_and_sequential(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        a = cases_repo.allocate_number(session=s, at=NOW)
+        b = cases_repo.allocate_number(session=s, at=NOW)
+        # 2026-11-27 20:00 Beijing is still the 27th; 16:30 UTC is the 28th in Beijing.
+        c = cases_repo.allocate_number(session=s, at=datetime(2026, 11, 27, 16, 30, tzinfo=UTC))
+    assert (a, b, c) == ("ZY2611270001", "ZY2611270002", "ZY2611280001")
+    db.dispose()
+
+
+def test_concurrent_allocations_never_share_a_number(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    got: list[str] = []
+
+    def worker() -> None:
+        for _ in range(10):
+            with db.transaction() as s:
+                got.append(cases_repo.allocate_number(session=s, at=NOW))
+
+    threads = [threading.Thread(target=worker) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 50 and len(set(got)) == 50
+    db.dispose()
+
+
+def test_audit_chain_verifies_and_detects_an_edit(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        case = new_case(s, "ZY2611270001")
+        for action, frm, to in (("submit", None, "submitted"), ("route", "submitted", "assigned"),
+                                ("sign", "assigned", "signed")):  # fmt: skip
+            cases_repo.append_event(session=s, case=case, at=NOW, actor="t", action=action, from_state=frm, to_state=to)
+    with db.transaction() as s:
+        case = cases_repo.by_number(session=s, number="ZY2611270001")
+        assert cases_repo.verify_chain(session=s, case=case) is None
+        s.execute(sa.update(CaseEvent).where(CaseEvent.seq == 2).values(actor="someone else"))
+    with db.transaction() as s:
+        case = cases_repo.by_number(session=s, number="ZY2611270001")
+        assert cases_repo.verify_chain(session=s, case=case) == "event 2 was altered"
+        s.execute(sa.delete(CaseEvent).where(CaseEvent.seq == 2))
+        assert cases_repo.verify_chain(session=s, case=case) == "event 2 is missing"
+    db.dispose()
+
+
+def test_text_with_emoji_and_rare_characters_is_stored_exactly(any_db_url: str) -> None:
+    text = "窗口]]>&<😀𠀀\u200f" + "长" * 5000
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        new_case(s, "ZY2611270009", text)
+    with db.transaction() as s:
+        assert cases_repo.by_number(session=s, number="ZY2611270009").text == text
+    db.dispose()
+
+
+def test_open_load_counts_active_assignments_of_open_cases(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        c1 = new_case(s, "ZY2611270001")
+        c2 = new_case(s, "ZY2611270002")
+        c2.state = "closed"
+        cases_repo.assign(session=s, case=c1, supervisor_id="sup_bdc", role="handler", at=NOW)
+        cases_repo.assign(session=s, case=c2, supervisor_id="sup_bdc", role="handler", at=NOW)
+        assert cases_repo.open_load(session=s, open_states=OPEN_STATES) == {"sup_bdc": 1}
+    db.dispose()
+
+
+def test_citizen_touch_opens_the_service_window_only_for_messages(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        c = citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=False)
+        assert c.last_message_at is None
+        c = citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=True)
+        assert c.last_message_at == NOW
+        assert citizens.openid_for(session=s, pseudonym="p1") == "o1"
+    db.dispose()
+
+
+def test_inbound_claim_is_once_per_key(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    kw = dict(msg_id="1", msg_type="text", event=None, pseudonym="p", created_at=NOW, received_at=NOW)
+    with db.transaction() as s:
+        assert inbound.claim(session=s, msg_key="m:1", **kw) is not None
+        assert inbound.claim(session=s, msg_key="m:1", **kw) is None
+    db.dispose()
+
+
+def test_migrations_down_and_up_keep_the_schema_in_step_with_the_models(any_db_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        inbound.claim(session=s, msg_key="m:keep", msg_id="6054768590064713728", msg_type="text", event=None,
+                      pseudonym="p😀", created_at=NOW, received_at=NOW)  # fmt: skip
+    db.dispose()
+    migrate.downgrade(any_db_url, "0001")
+    migrate.upgrade(any_db_url)
+    db = Database(any_db_url)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Model.metadata)
+    with db.transaction() as s:
+        row = inbound.get(session=s, msg_key="m:keep")
+        assert row is not None and row.msg_id == "6054768590064713728" and row.pseudonym == "p😀"
+    db.dispose()
+    assert diff == []
