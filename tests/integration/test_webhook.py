@@ -27,7 +27,7 @@ from tests.conftest import Clock
 from tests.conftest import WeChat
 from tests.conftest import make_settings
 
-VECTORS = json.loads((Path(__file__).resolve().parents[3] / "shared/wechat/vectors.json").read_text("utf-8"))
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "fixtures/wechat_vectors.json").read_text("utf-8"))
 
 
 def count(url: str, table: str, where: str = "") -> int:

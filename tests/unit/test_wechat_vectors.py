@@ -17,7 +17,7 @@ from bot.wechat import decrypt_payload
 from bot.wechat import encrypt_payload
 from bot.wechat import sha1_signature
 
-VECTORS = json.loads((Path(__file__).resolve().parents[3] / "shared/wechat/vectors.json").read_text("utf-8"))
+VECTORS = json.loads((Path(__file__).resolve().parents[1] / "fixtures/wechat_vectors.json").read_text("utf-8"))
 
 
 def key_of(v: dict) -> bytes:
