@@ -22,7 +22,7 @@ instance/dev.env: | $(STAMP)
 
 run: $(STAMP) instance/dev.env
 	$(BIN)/flask --app bot db upgrade
-	$(BIN)/flask --app bot run --host 127.0.0.1 --port $(PORT)
+	PORT=$(PORT) $(BIN)/python -m bot.devrun
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -118,7 +118,15 @@ def chat(openid: str, url: str, no_subscribe: bool) -> None:
 
 def init_app(app: Flask) -> None:
     from bot.cli_calendar import calendar_cli
+    from bot.cli_cases import audit_cli
+    from bot.cli_cases import case_cli
+    from bot.cli_cases import supervisor_cli
+    from bot.cli_jobs import digest_cmd
+    from bot.cli_jobs import jobs_cli
+    from bot.cli_jobs import scheduler_cmd
+    from bot.cli_outbox import register as register_outbox
 
-    app.cli.add_command(db_cli)
-    app.cli.add_command(chat)
-    app.cli.add_command(calendar_cli)
+    for command in (db_cli, chat, calendar_cli, case_cli, supervisor_cli, audit_cli, jobs_cli, scheduler_cmd,
+                    digest_cmd):  # fmt: skip
+        app.cli.add_command(command)
+    register_outbox(app)

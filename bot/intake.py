@@ -7,22 +7,37 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
+import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
+from bot import casework
 from bot.runtime import Runtime
+from handlers import dispatch as d
+from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
-from handlers.dispatch import SetSubscribed
-from handlers.dispatch import Step
-from handlers.dispatch import dispatch
+from handlers.dialog_types import DialogEnv
+from handlers.dialog_types import DialogState
+from handlers.lifecycle import OPEN_STATES
+from handlers.lifecycle import IllegalTransition
 from handlers.messages import InboundMessage
+from nlp.types import Classification
+from storage import cases as cases_repo
 from storage import citizens
+from storage import dialogs
 from storage import inbound as inbound_repo
+from storage import outbox
+from storage import supervisors as sup_repo
+from storage.models import Case
+from storage.models import CaseMessage
 
 log = logging.getLogger("zhiyong.intake")
+dispatch = d.dispatch  # module attribute so tests can wrap it
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,23 +48,170 @@ class Outcome:
     outcome: str
 
 
-@dataclass
+def summary(case: Case) -> CaseSummary:
+    return CaseSummary(
+        number=case.number,
+        state=case.state,
+        unit=case.respondent_unit,
+        category=case.category,
+        created_at=case.created_at,
+        last_update_at=case.updated_at,
+        last_update_note=case.last_note or "",
+        due_at=case.answer_due,
+    )
+
+
 class IntakeContext:
-    """What `handlers.dispatch` may read; built per push inside its transaction."""
+    """Implements `handlers.dispatch.Context` over the database, inside the push's transaction."""
 
-    now: datetime
-    city: CityConfig
-    session: orm.Session
+    def __init__(self, rt: Runtime, session: orm.Session, msg: InboundMessage, now: datetime) -> None:
+        self.rt = rt
+        self.session = session
+        self.msg = msg
+        self.now = now
+        self.city: CityConfig = rt.settings.city
+
+    @cached_property
+    def _supervisor(self) -> str | None:
+        return sup_repo.supervisor_of(session=self.session, pseudonym=self.msg.pseudonym)
+
+    def supervisor_id(self) -> str | None:
+        return self._supervisor
+
+    def bind_target(self, code: str) -> str | None:
+        return sup_repo.supervisor_for_code(session=self.session, code=code, now=self.now)
+
+    def supervisor_case(self, number: str) -> CaseSummary | None:
+        case = self._supervisor_case(number)
+        return summary(case) if case else None
+
+    def _supervisor_case(self, number: str) -> Case | None:
+        if self._supervisor is None:
+            return None
+        case = cases_repo.by_number(session=self.session, number=number)
+        if case is None:
+            return None
+        mine = {a.supervisor_id for a in cases_repo.assignees(session=self.session, case_id=case.id)}
+        return case if self._supervisor in mine else None
+
+    def supervisor_todo(self) -> Sequence[CaseSummary]:
+        assert self._supervisor is not None
+        rows = cases_repo.cases_for_supervisor(session=self.session, supervisor_id=self._supervisor, states=OPEN_STATES)
+        return [summary(c) for c in rows]
+
+    @cached_property
+    def _my_cases(self) -> list[Case]:
+        return cases_repo.for_citizen(session=self.session, pseudonym=self.msg.pseudonym, limit=10)
+
+    def followup(self) -> d.Followup | None:
+        for case in self._my_cases:
+            if case.state in ("rating", "answered"):
+                return d.Followup("rating", case.number)
+        for case in self._my_cases:
+            if case.state != "in_progress":
+                continue
+            last = self.session.scalars(
+                sa.select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id.desc()).limit(1)
+            ).first()
+            if last is not None and last.kind == "question":
+                return d.Followup("question", case.number)
+        return None
+
+    def dialog_state(self) -> DialogState | None:
+        data = dialogs.load(session=self.session, pseudonym=self.msg.pseudonym)
+        if data is None:
+            return None
+        try:
+            return DialogState.from_dict(data)
+        except (ValueError, KeyError, TypeError):
+            log.warning("dialog state unreadable key=%s; starting over", self.msg.key)
+            return None
+
+    def _classify(self, text: str) -> Classification:
+        # Looked up on use: events and menu clicks never pay for loading the model.
+        return self.rt.classifier.classify(text)  # type: ignore[no-any-return]
+
+    def dialog_env(self) -> DialogEnv:
+        midnight = self.now.astimezone(cases_repo.BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+        return DialogEnv(
+            now=self.now,
+            city=self.city,
+            classify=self._classify,
+            my_cases=tuple(summary(c) for c in self._my_cases),
+            cases_today=cases_repo.count_since(session=self.session, pseudonym=self.msg.pseudonym, since=midnight),
+        )
 
 
-def _apply(step: Step, msg: InboundMessage, ctx: IntakeContext) -> None:
+def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
+    """Apply the step's effects; returns the reply with any case number filled in."""
+    reply = step.reply
+    session, rt, now = ctx.session, ctx.rt, ctx.now
     for effect in step.effects:
-        if isinstance(effect, SetSubscribed):
-            citizens.set_subscribed(
-                session=ctx.session, pseudonym=msg.pseudonym, subscribed=effect.subscribed, at=ctx.now
-            )
+        if isinstance(effect, d.SetSubscribed):
+            citizens.set_subscribed(session=session, pseudonym=msg.pseudonym, subscribed=effect.subscribed, at=now)
+        elif isinstance(effect, d.SaveDialog):
+            if effect.state is None:
+                dialogs.clear(session=session, pseudonym=msg.pseudonym)
+            else:
+                dialogs.save(session=session, pseudonym=msg.pseudonym, data=effect.state.to_dict(), at=now)
+        elif isinstance(effect, d.SubmitCase):
+            case = casework.submit(session, rt, effect.draft, msg.pseudonym, now)
+            reply = (reply or "").replace("{case_number}", case.number)
+            log.info("case submitted key=%s case=%s state=%s", msg.key, case.number, case.state)
+        elif isinstance(effect, d.AppendSupplement):
+            _supplement(ctx, effect)
+        elif isinstance(effect, d.BindSupervisor):
+            sup_repo.bind(session=session, supervisor_id=effect.supervisor_id, openid=msg.sender,
+                          pseudonym=msg.pseudonym, now=now)  # fmt: skip
+            dialogs.clear(session=session, pseudonym=msg.pseudonym)
+        elif isinstance(effect, d.CaseAction):
+            case = ctx._supervisor_case(effect.number)
+            assert case is not None  # dispatch checked the scope
+            try:
+                casework.act(session, rt, case, effect.action, actor=ctx.supervisor_id() or "supervisor", now=now,
+                             note=effect.text, days=effect.days)  # fmt: skip
+            except IllegalTransition as exc:
+                reply = exc.reason
+        elif isinstance(effect, d.RateCase):
+            case = cases_repo.by_number(session=session, number=effect.number)
+            assert case is not None and case.pseudonym == msg.pseudonym
+            action = "rate_satisfied" if effect.rating.satisfied else "rate_unsatisfied"
+            casework.act(session, rt, case, action, actor="citizen", now=now, note=effect.rating.label,
+                         rating=(effect.rating.outcome, effect.rating.conduct))  # fmt: skip
+        elif isinstance(effect, d.CitizenAnswer):
+            case = cases_repo.by_number(session=session, number=effect.number)
+            assert case is not None and case.pseudonym == msg.pseudonym
+            cases_repo.add_message(session=session, case=case, at=now, direction="citizen", kind="answer",
+                                   body=effect.text, author=None)  # fmt: skip
+            event = cases_repo.append_event(session=session, case=case, at=now, actor="citizen",
+                                            action="citizen_answer", from_state=case.state, to_state=case.state)  # fmt: skip
+            for a in cases_repo.assignees(session=session, case_id=case.id):
+                casework.notify_supervisor(session, rt, case, a.supervisor_id, now, reason=f"answer{event.seq}")
+        elif isinstance(effect, d.TemplateStatus):
+            if effect.msg_id:
+                outbox.record_template_status(session=session, msgid=effect.msg_id, status=effect.status)
         else:  # pragma: no cover - a handler returned an effect nobody applies: a programming error
             raise TypeError(f"unknown effect {type(effect).__name__}")
+    return reply
+
+
+def _supplement(ctx: IntakeContext, effect: d.AppendSupplement) -> None:
+    s = effect.supplement
+    case = cases_repo.by_number(session=ctx.session, number=s.case_number)
+    if case is None or case.pseudonym != ctx.msg.pseudonym:
+        return  # the dialog only offers the citizen's own cases; never touch anyone else's
+    if s.text:
+        cases_repo.add_message(session=ctx.session, case=case, at=ctx.now, direction="citizen", kind="supplement",
+                               body=s.text, author=None)  # fmt: skip
+    if s.media is not None:
+        cases_repo.add_evidence(session=ctx.session, case=case, kind=s.media.kind, media_id=s.media.media_id,
+                                pic_url=s.media.pic_url, at=ctx.now)  # fmt: skip
+    if s.location is not None:
+        lat, lon, label = s.location
+        cases_repo.add_message(session=ctx.session, case=case, at=ctx.now, direction="citizen", kind="supplement",
+                               body=f"位置：{label or ''}（{lat:.5f}, {lon:.5f}）", author=None)  # fmt: skip
+    cases_repo.append_event(session=ctx.session, case=case, at=ctx.now, actor="citizen", action="supplement",
+                            from_state=case.state, to_state=case.state)  # fmt: skip
 
 
 def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
@@ -75,10 +237,10 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
             citizens.touch(
                 session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"
             )
-            ctx = IntakeContext(now=now, city=rt.settings.city, session=session)
+            ctx = IntakeContext(rt, session, msg, now)
             step = dispatch(msg, ctx)
-            _apply(step, msg, ctx)
-            inbound_repo.finish(session=session, record=record, outcome=step.outcome, reply_text=step.reply, at=now)
+            reply = _apply(step, msg, ctx)
+            inbound_repo.finish(session=session, record=record, outcome=step.outcome, reply_text=reply, at=now)
     except sa_exc.OperationalError:
         # The database is unavailable: let the error surface as a 503 so WeChat retries later.
         log.exception("push key=%s failed: database unavailable", msg.key)
@@ -94,7 +256,7 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
         step.outcome,
         (time.perf_counter() - started) * 1000,
     )
-    return Outcome(step.reply, now, False, step.outcome)
+    return Outcome(reply, now, False, step.outcome)
 
 
 def _dead_letter_crash(rt: Runtime, msg: InboundMessage, plaintext: str, exc: Exception, now: datetime) -> Outcome:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -24,6 +26,11 @@ from bot.wechat import WechatProtocol
 from handlers.calendar import WorkCalendar
 from handlers.calendar import from_config as calendar_from_config
 from storage.db import Database
+
+# The model is immutable once loaded: one copy per process, shared by every app the process builds (tests build
+# many), keyed by what it was built from.
+_CLASSIFIERS: dict[str, Any] = {}
+_CLASSIFIER_LOCK = threading.Lock()
 
 
 def system_clock() -> datetime:
@@ -48,16 +55,14 @@ class Runtime:
     @cached_property
     def classifier(self) -> Any:
         """The city's classifier, loaded once per process (create_app touches it before the first request)."""
-        from nlp import load_classifier
-        from nlp import specs_from_config
+        city = self.settings.city
+        key = city.model_dump_json(include={"units", "categories", "nlp"}) + os.environ.get("ZHIYONG_MODEL_DIR", "")
+        with _CLASSIFIER_LOCK:
+            if key not in _CLASSIFIERS:
+                from nlp import load_classifier_from_config
 
-        units, categories = specs_from_config(self.settings.city)
-        return load_classifier(
-            units,
-            categories,
-            category_threshold=self.settings.city.nlp.category_threshold,
-            unit_threshold=self.settings.city.nlp.unit_threshold,
-        )
+                _CLASSIFIERS[key] = load_classifier_from_config(city)
+            return _CLASSIFIERS[key]
 
     def pseudonymize(self, openid: str) -> str:
         """HMAC of the openid under its own key: stable, not reversible without the restricted table."""

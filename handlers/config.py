@@ -34,6 +34,10 @@ class WechatOptions(_Strict):
     timestamp_window_seconds: int = Field(default=300, ge=30, le=3600)
     max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
     api_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # Template-message ids by kind (case_update, supervisor_notice); the field keys each template must have are
+    # documented in config.yaml. template_url: the page a citizen's template message opens (no case id in it).
+    templates: dict[str, str] = {}
+    template_url: str | None = Field(default=None, pattern=r"^https?://")
 
 
 class Limits(_Strict):
@@ -111,6 +115,18 @@ class Texts(_Strict):
         return value
 
 
+class Escalation(_Strict):
+    """The reminder and escalation ladder (催办/督办), in working time."""
+
+    remind_share: float = Field(default=0.8, gt=0, lt=1)  # remind the handler when this share of time is used
+    supervise_after_days: int = Field(default=2, ge=0, le=30)  # 督办 to the office this long after the deadline
+    rating_reminder_days: int = Field(default=2, ge=1, le=30)
+    rating_autoclose_days: int = Field(default=7, ge=1, le=60)
+    digest_weekday: int = Field(default=0, ge=0, le=6)  # Monday
+    digest_time: time = time(9, 0)
+    outbox_interval_seconds: int = Field(default=5, ge=1, le=300)
+
+
 class CityConfig(_Strict):
     city: CityInfo
     wechat: WechatOptions = WechatOptions()
@@ -121,6 +137,7 @@ class CityConfig(_Strict):
     categories: tuple[Category, ...] = Field(min_length=1)
     supervisors: tuple[Supervisor, ...] = ()
     calendar: CalendarOverrides = CalendarOverrides()
+    escalation: Escalation = Escalation()
     texts: Texts
 
     @field_validator("units", "categories", "handling_bodies")

@@ -1,17 +1,34 @@
 """The first decision for every push: which conversation or command it belongs to, and what to answer.
 
-`dispatch` is pure: it reads only the message and the context it is given and returns a `Step`; `bot.intake`
-applies the step's effects inside the webhook's one transaction.
+Order: subscription events → binding codes → a bound supervisor's commands → a citizen's rating or answer to a
+supervisor's question → the citizen dialog. `dispatch` is pure: it reads only the message and the context and
+returns a `Step`; `bot.intake` applies the effects inside the webhook's one transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from handlers import supervisor as sup_cmd
+from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
+from handlers.dialog import handle as dialog_handle
+from handlers.dialog_types import CaseDraft
+from handlers.dialog_types import DialogEnv
+from handlers.dialog_types import DialogState
+from handlers.dialog_types import Supplement
+from handlers.followup import RATING_NUDGE
+from handlers.followup import Rating
+from handlers.followup import parse_rating
+from handlers.lifecycle import STATES
+from handlers.lifecycle import can
 from handlers.messages import InboundMessage
+
+# -- effects ------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,43 +37,188 @@ class SetSubscribed:
 
 
 @dataclass(frozen=True, slots=True)
+class SaveDialog:
+    state: DialogState | None  # None clears the draft
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitCase:
+    draft: CaseDraft
+
+
+@dataclass(frozen=True, slots=True)
+class AppendSupplement:
+    supplement: Supplement
+
+
+@dataclass(frozen=True, slots=True)
+class BindSupervisor:
+    supervisor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseAction:
+    number: str
+    action: str
+    text: str | None = None
+    days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateCase:
+    number: str
+    rating: Rating
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenAnswer:
+    number: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateStatus:
+    msg_id: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
-    """What to answer (None = plain `success`), how the push counts in the ledger, and what to change."""
+    """What to answer (None = plain `success`), how the push counts in the ledger, and what to change.
+
+    `reply` may contain `{case_number}` when a SubmitCase effect is present; bot fills it in.
+    """
 
     reply: str | None
     outcome: str = "handled"  # handled | ignored | unsupported
     effects: tuple[object, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Followup:
+    kind: str  # rating | question
+    number: str
+
+
 class Context(Protocol):
+    """What dispatch may read; `bot.intake` implements it over the database, tests with plain objects."""
+
     @property
     def now(self) -> datetime: ...
 
     @property
     def city(self) -> CityConfig: ...
 
+    def supervisor_id(self) -> str | None: ...
+
+    def bind_target(self, code: str) -> str | None: ...
+
+    def supervisor_case(self, number: str) -> CaseSummary | None: ...
+
+    def supervisor_todo(self) -> Sequence[CaseSummary]: ...
+
+    def followup(self) -> Followup | None: ...
+
+    def dialog_state(self) -> DialogState | None: ...
+
+    def dialog_env(self) -> DialogEnv: ...
+
 
 # Events that only tell us something happened; WeChat expects a fast `success`.
-_SILENT_EVENTS = frozenset({"templatesendjobfinish", "location", "view", "view_miniprogram", "masssendjobfinish"})
+_SILENT_EVENTS = frozenset({"location", "view", "view_miniprogram", "masssendjobfinish", "unsubscribe"})
 _KNOWN_MESSAGES = frozenset({"text", "voice", "image", "video", "shortvideo", "location", "link"})
 
 
 def dispatch(msg: InboundMessage, ctx: Context) -> Step:
     texts = ctx.city.texts
+    effects: list[object] = []
     if msg.msg_type == "event":
-        if msg.event == "subscribe":
-            return Step(texts.welcome, effects=(SetSubscribed(True),))
+        if msg.event == "templatesendjobfinish":
+            status = TemplateStatus(msg.extra.get("MsgID", ""), msg.extra.get("Status", ""))
+            return Step(None, outcome="ignored", effects=(status,))
         if msg.event == "unsubscribe":
-            return Step(None, effects=(SetSubscribed(False),))
+            return Step(None, effects=(SetSubscribed(False), SaveDialog(None)))
         if msg.event in _SILENT_EVENTS:
             return Step(None, outcome="ignored")
-        if msg.event == "click" and (msg.event_key or "").upper() == "HELP":
-            return Step(texts.help)
-        if msg.event in ("click", "scan"):
-            return Step(texts.menu)
-        return Step(None, outcome="ignored")
-    if msg.msg_type not in _KNOWN_MESSAGES:
+        if msg.event == "subscribe":
+            effects.append(SetSubscribed(True))
+    elif msg.msg_type not in _KNOWN_MESSAGES:
         return Step(texts.unsupported, outcome="unsupported")
-    if msg.msg_type == "voice" and not msg.text:
-        return Step(texts.unsupported, outcome="unsupported")
-    return Step(texts.menu)
+
+    text = (msg.text or "").strip()
+    if text:
+        code = sup_cmd.parse_bind(text)
+        if code is not None:
+            target = ctx.bind_target(code)
+            if target is None:
+                return Step("绑定码无效或已过期，请向管理员重新获取。")
+            name = next((s.name for s in ctx.city.supervisors if s.id == target), target)
+            return Step(f"绑定成功：{name}。\n\n{sup_cmd.HELP}", effects=(BindSupervisor(target),))
+
+    supervisor = ctx.supervisor_id()
+    if supervisor is not None and msg.msg_type != "event":
+        return _supervisor(text, ctx, supervisor)
+
+    if text and msg.msg_type in ("text", "voice"):
+        follow = ctx.followup()
+        state = ctx.dialog_state()
+        if follow is not None and follow.kind == "rating":
+            rating = parse_rating(text)
+            if rating is not None:
+                verdict = "感谢您的评价！" if rating.satisfied else "已收到您的评价，我们会督促重新办理。"
+                return Step(
+                    f"{verdict}（工单 {follow.number}：{rating.label}）", effects=(RateCase(follow.number, rating),)
+                )
+            if state is None and len(text) <= 8 and any(w in text.upper() for w in ("满意", "解决", "1", "2", "3")):
+                return Step(RATING_NUDGE)
+        if follow is not None and follow.kind == "question" and state is None:
+            return Step(
+                f"您的回复已转给督办人员（工单 {follow.number}），谢谢您的配合！",
+                effects=(CitizenAnswer(follow.number, text),),
+            )
+
+    result = dialog_handle(ctx.dialog_state(), msg, ctx.dialog_env())
+    effects.append(SaveDialog(result.state))
+    if result.submit is not None:
+        effects.append(SubmitCase(result.submit))
+    effects.extend(AppendSupplement(s) for s in result.supplements)
+    return Step(result.reply or None, outcome=result.outcome, effects=tuple(effects))
+
+
+def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
+    if not text:
+        return Step(sup_cmd.HELP)
+    cmd = sup_cmd.parse(text)
+    if cmd.name == "todo":
+        cases = ctx.supervisor_todo()
+        if not cases:
+            return Step("您目前没有待办工单。")
+        lines = [f"您有 {len(cases)} 件待办工单："]
+        for c in cases[:15]:
+            due = f"，{c.due_at.astimezone(_tz(ctx)).strftime('%m-%d')}前答复" if c.due_at else ""
+            lines.append(f"{c.number} {STATES.get(c.state, c.state)} {ctx.city.unit_name(c.unit)}{due}")
+        return Step("\n".join(lines))
+    if cmd.name != "action":
+        return Step(sup_cmd.HELP)
+    if cmd.error:
+        return Step(cmd.error)
+    assert cmd.number is not None and cmd.action is not None
+    case = ctx.supervisor_case(cmd.number)
+    if case is None:
+        # Same answer whether the case does not exist or is someone else's.
+        return Step(f"未找到您负责的工单 {cmd.number}。发送“待办”查看您的工单。")
+    if not can(case.state, cmd.action):
+        return Step(f"工单 {cmd.number} 当前状态为“{STATES.get(case.state, case.state)}”，不能执行该操作。")
+    done = {
+        "sign": "已签收",
+        "reply": "答复已发送给市民，并已邀请其评价",
+        "ask": "问题已转给市民，回复后会通知您",
+        "return": "已退单，工单将重新分拣",
+        "request_extension": "延期申请已提交治庸办审批",
+        "close": "已办结",
+    }[cmd.action]
+    return Step(f"工单 {cmd.number}：{done}。", effects=(CaseAction(cmd.number, cmd.action, cmd.text, cmd.days),))
+
+
+def _tz(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.city.city.timezone)

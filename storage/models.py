@@ -153,6 +153,13 @@ class Case(Model):
     overdue: orm.Mapped[bool] = orm.mapped_column(default=False)
     duplicate_of: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("cases.id"))
     last_note: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))  # citizen-safe last update
+    answer_started_at: orm.Mapped[datetime | None]  # start of the current answer period (submission or 重办)
+    escalated_at: orm.Mapped[datetime | None]
+    rating_outcome: orm.Mapped[str | None] = orm.mapped_column(sa.String(1))  # 1 已解决, 2 部分解决, 3 未解决
+    rating_conduct: orm.Mapped[str | None] = orm.mapped_column(sa.String(1))  # A 满意, B 基本满意, C 不满意
+    rated_at: orm.Mapped[datetime | None]
+    # The earliest rung of the reminder ladder not yet fired: the sweep reads an index, not every open case.
+    next_reminder_at: orm.Mapped[datetime | None] = orm.mapped_column(index=True)
 
 
 class ReporterContact(Model):
@@ -215,6 +222,10 @@ class Evidence(Model):
     content_type: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     attempts: orm.Mapped[int] = orm.mapped_column(default=0)
     last_error: orm.Mapped[str | None] = orm.mapped_column(sa.String(200))
+    # Back-off between download attempts, and the lease a fetcher takes so two fetchers never race on one row.
+    next_attempt_at: orm.Mapped[datetime | None]
+    stored_at: orm.Mapped[datetime | None]
+    size_bytes: orm.Mapped[int | None]
 
 
 class Assignment(Model):
@@ -266,6 +277,11 @@ class OutboxMessage(Model):
     sent_channel: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
     wechat_msgid: orm.Mapped[str | None] = orm.mapped_column(sa.String(32), index=True)
     delivery_status: orm.Mapped[str | None] = orm.mapped_column(sa.String(48))  # TEMPLATESENDJOBFINISH Status
+    # Who is sending it right now ('sending'), and since when: a claim older than a few minutes is a dead worker's.
+    claimed_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    claimed_at: orm.Mapped[datetime | None]
+    # 'parked' rows: resumed automatically at this time (quota); NULL means they wait for staff.
+    parked_until: orm.Mapped[datetime | None]
 
 
 class AccessToken(Model):
@@ -278,6 +294,7 @@ class AccessToken(Model):
     expires_at: orm.Mapped[datetime | None]
     refreshed_at: orm.Mapped[datetime | None]
     lease_until: orm.Mapped[datetime | None]  # one refresher at a time across processes
+    forced_at: orm.Mapped[datetime | None]  # last force_refresh: WeChat allows one per 30 s, 20 a day
 
 
 class JobRun(Model):

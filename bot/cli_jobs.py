@@ -1,0 +1,77 @@
+"""Operator commands for time-driven work: the scheduler process, `jobs run --at`, and the weekly digest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from bot import digest as digest_mod
+from bot import jobs
+from bot.runtime import runtime
+
+jobs_cli = AppGroup("jobs", help="Run the scheduler's jobs by hand.")
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def parse_at(value: str | None) -> datetime:
+    if value is None:
+        return runtime().now()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO time like 2026-12-01T09:00") from None
+    # A time without a zone is Beijing time: that is what operators mean.
+    return at if at.tzinfo else at.replace(tzinfo=BEIJING)
+
+
+@jobs_cli.command("run")
+@click.option("--at", "at_text", default=None, help="ISO time (Beijing if no zone); default now.")
+@click.option("--job", "only", multiple=True, type=click.Choice(sorted(jobs.JOBS)), help="Only these jobs.")
+def jobs_run(at_text: str | None, only: tuple[str, ...]) -> None:
+    """Run every job that is due at that moment, once, and print what it did."""
+    rt = runtime()
+    at = parse_at(at_text)
+    rt.clock = lambda: at  # everything the jobs do happens "at" that moment
+    for name in only or tuple(jobs.JOBS):
+        result = jobs.run_job(rt, name, at)
+        mark = "ran " if result.ran else "skip"
+        click.echo(f"{mark} {name:<10} {result.period or '-':<17} {result.summary}")
+
+
+@click.command("scheduler")
+def scheduler_cmd() -> None:
+    """Run the scheduler process (one per deployment; a second one is harmless)."""
+    from bot import scheduler
+
+    scheduler.serve(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@click.command("digest")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week).")
+@click.option("--for", "for_", default=None, help="A supervisor id: that person's digest.")
+@click.option("--dry-run", is_flag=True, help="Print only; queue nothing.")
+def digest_cmd(week: str | None, for_: str | None, dry_run: bool) -> None:
+    """Print the weekly digest (and queue its notices unless --dry-run)."""
+    rt = runtime()
+    now = rt.now()
+    if week is None:
+        week = digest_mod.week_of(now - timedelta(days=7))
+    try:
+        start = digest_mod.week_start(week)
+    except ValueError:
+        raise click.BadParameter(f"{week!r} is not an ISO week like 2026-W48") from None
+    end = start + timedelta(days=7)
+    with rt.db.transaction() as session:
+        d = digest_mod.build(rt, session, start=start, end=end, as_of=min(now, end), week=week)
+        try:
+            click.echo(digest_mod.render(d, rt, for_supervisor=for_))
+        except KeyError:
+            raise click.ClickException(f"no supervisor {for_!r}") from None
+        if not dry_run:
+            n = digest_mod.enqueue(session, rt, d, now)
+            click.echo(f"（已排队 {n} 条通知）")

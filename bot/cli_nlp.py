@@ -1,0 +1,251 @@
+"""`flask --app bot nlp classify|train|eval`: the operator's and other tools' interface to `nlp/`.
+
+Works without WeChat secrets: only the city configuration (`bot.settings.load_city_config`) is read. Results
+go to stdout (JSON lines or a report), progress and warnings to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+
+nlp_cli = AppGroup("nlp", help="Classify complaints, train and evaluate the text models.")
+
+
+def _progress(message: str) -> None:
+    click.echo(f"[nlp] {message}", err=True)
+
+
+def _city() -> Any:
+    from bot.settings import ConfigError
+    from bot.settings import load_city_config
+
+    try:
+        return load_city_config()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _model_dir(model: str | None) -> Path:
+    from nlp.loading import default_model_dir
+
+    return Path(model) if model else default_model_dir()
+
+
+def _load_any(model: str | None) -> tuple[str, Any]:
+    """("complaint", Classifier) or ("history", LabelClassifier) for `--model`, or the default model."""
+    from nlp.loading import ensure_model
+    from nlp.model import KIND_HISTORY
+    from nlp.model import ModelError
+    from nlp.model import read_metadata
+    from nlp.specs import specs_from_config
+    from nlp.specs import thresholds_from_config
+
+    city = _city()
+    units, categories = specs_from_config(city)
+    category_threshold, unit_threshold = thresholds_from_config(city)
+    directory = _model_dir(model)
+    metadata = read_metadata(directory)
+    if model and metadata is None:
+        raise click.ClickException(f"no model in {directory} (train one with: flask --app bot nlp train --out {model})")
+    try:
+        if metadata is not None and metadata.get("kind") == KIND_HISTORY:
+            from nlp.loading import load_label_classifier
+
+            return "history", load_label_classifier(directory)
+        from nlp.classifier import Classifier
+
+        text_model = ensure_model(units, categories, directory, progress=_progress)
+        return "complaint", Classifier(
+            text_model, units, categories, category_threshold=category_threshold, unit_threshold=unit_threshold
+        )
+    except ModelError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _cols(value: str) -> list[str]:
+    cols = [c.strip() for c in value.split(",") if c.strip()]
+    if not cols:
+        raise click.BadParameter("name at least one column")
+    return cols
+
+
+@nlp_cli.command("classify")
+@click.option("--model", "model", type=click.Path(file_okay=False), help="Model directory (default: nlp/model).")
+def classify_command(model: str | None) -> None:
+    """Classify JSON lines {"id", "text"} from stdin; write one JSON line per input to stdout.
+
+    A line that is not a JSON object with a string "text" gives {"id", "error"} instead of stopping the run.
+    """
+    kind, classifier = _load_any(model)
+    category_threshold = getattr(classifier, "category_threshold", None)
+    if kind == "history":
+        category_threshold = _city().nlp.category_threshold
+    for lineno, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        record_id: Any = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("each line must be a JSON object")
+            record_id = obj.get("id", lineno)
+            text = obj.get("text")
+            if kind == "history":
+                out = _classify_history(classifier, obj, record_id, category_threshold)
+            else:
+                if not isinstance(text, str):
+                    raise ValueError('"text" must be a string')
+                out = _classification_json(record_id, classifier.classify(text))
+        except ValueError as exc:
+            out = {"id": record_id if record_id is not None else lineno, "error": str(exc)}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _classification_json(record_id: Any, result: Any) -> dict[str, Any]:
+    return {
+        "id": record_id,
+        "category": result.category,
+        "unit": result.unit,
+        "confidence": result.confidence,
+        "triage": result.triage,
+        "evidence": list(result.evidence),
+        "candidates": {
+            "category": [{"code": c.code, "probability": c.probability} for c in result.category_candidates],
+            "unit": [{"code": c.code, "probability": c.probability} for c in result.unit_candidates],
+        },
+        "unit_explicit": result.unit_explicit,
+        "category_confidence": result.category_confidence,
+        "unit_confidence": result.unit_confidence,
+    }
+
+
+def _classify_history(classifier: Any, obj: dict[str, Any], record_id: Any, threshold: float) -> dict[str, Any]:
+    cols = classifier.text_cols
+    if isinstance(obj.get("text"), str):
+        text, title = obj["text"], ""
+    elif any(isinstance(obj.get(c), str) for c in cols):
+        parts = [str(obj.get(c) or "").strip() for c in cols]
+        text = "。".join(p for p in parts if p)
+        title = parts[0] if len(cols) > 1 else ""
+    else:
+        raise ValueError(f'"text" (or {", ".join(cols)}) must be a string')
+    prediction = classifier.predict(text, title)
+    return {
+        "id": record_id,
+        "label": prediction.label,
+        "confidence": prediction.confidence,
+        "triage": prediction.confidence < threshold,
+        "evidence": list(prediction.evidence),
+        "candidates": [{"code": c.code, "probability": c.probability} for c in prediction.candidates],
+    }
+
+
+@nlp_cli.command("train")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False), help="Labelled CSV or JSONL (a city's history).")
+@click.option(
+    "--text-col", default="text", show_default=True, help="Text column(s), comma-separated (e.g. title,body)."
+)
+@click.option("--label-col", default="label", show_default=True, help="Label column.")
+@click.option("--out", type=click.Path(file_okay=False), help="Output model directory (default: nlp/model).")
+@click.option("--cv", type=click.IntRange(min=0), default=0, help="Also report N-fold stratified macro-F1.")
+def train_command(data: str | None, text_col: str, label_col: str, out: str | None, cv: int) -> None:
+    """Train the complaint model from nlp/data, or with --data a model for that file's labels."""
+    from nlp import training
+    from nlp.specs import specs_from_config
+
+    started = time.monotonic()
+    units, categories = specs_from_config(_city())
+    out_dir = _model_dir(out)
+    try:
+        if data is None:
+            if cv:
+                reports = training.cross_validate_complaints(units, categories, n_folds=cv, progress=_progress)
+                for head, report in reports.items():
+                    click.echo(
+                        f"{cv}-fold grouped CV {head}: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}"
+                    )
+            model = training.train_complaint_model(units, categories, progress=_progress)
+        else:
+            text_cols = _cols(text_col)
+            _progress(f"reading {data}")
+            records = training.read_table(Path(data), text_cols=text_cols, label_cols=[label_col])
+            _progress(f"{len(records)} labelled rows")
+            if cv:
+                report = training.cross_validate_history(
+                    records, text_cols=text_cols, label_col=label_col, n_folds=cv, progress=_progress
+                )
+                click.echo(f"{cv}-fold stratified CV: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")
+            model = training.train_history_model(
+                records, text_cols=text_cols, label_col=label_col, source=str(Path(data).resolve()), progress=_progress
+            )
+    except training.DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    model.save(out_dir)
+    labels = model.metadata["labels"]
+    summary = ", ".join(f"{head}: {len(classes)} classes" for head, classes in labels.items())
+    click.echo(f"saved {model.kind} model to {out_dir} ({summary}; {time.monotonic() - started:.1f}s)")
+
+
+@nlp_cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model", type=click.Path(file_okay=False), help="Model directory (default: nlp/model).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--text-col", default=None, help="Text column(s) of a CSV (default: the model's, or text).")
+@click.option(
+    "--label-col",
+    default=None,
+    help="Label column(s) of a CSV: the history model's label (default: as trained), or category[,unit].",
+)
+def eval_command(file: str, model: str | None, as_json: bool, text_col: str | None, label_col: str | None) -> None:
+    """Accuracy, macro-F1, per-class P/R/F1 and confusion of a model on FILE."""
+    from nlp import training
+    from nlp.evaluation import evaluate
+    from nlp.evaluation import format_report
+
+    kind, classifier = _load_any(model)
+    path = Path(file)
+    reports = {}
+    try:
+        if kind == "complaint":
+            if path.suffix.lower() in (".jsonl", ".json", ".ndjson") and text_col is None and label_col is None:
+                records = training.read_complaints(path)
+                heads = {"category": "category", "unit": "unit"}
+            else:
+                # CSV columns map positionally: --label-col category[,unit]
+                cols = _cols(label_col or "category")
+                records = training.read_table(path, text_cols=_cols(text_col or "text"), label_cols=cols)
+                heads = dict(zip(("category", "unit"), cols, strict=False))
+            results = [classifier.classify(r.text) for r in records]
+            for head, key in heads.items():
+                if head == "unit":
+                    truth = [_unit_label(r.labels[key]) for r in records]
+                    predicted = [_unit_label(res.unit) for res in results]
+                else:
+                    truth = [r.labels[key] for r in records]
+                    predicted = [res.category for res in results]
+                reports[head] = evaluate(truth, predicted)
+        else:
+            cols = _cols(text_col) if text_col else classifier.text_cols
+            label = label_col or classifier.model.metadata["label_col"]
+            records = training.read_table(path, text_cols=cols, label_cols=[label])
+            predicted = [classifier.predict(r.text, r.title).label for r in records]
+            reports["label"] = evaluate([r.labels[label] for r in records], predicted)
+    except training.DataError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({head: r.to_json() for head, r in reports.items()}, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n\n".join(format_report(f"{path.name} {head}", r) for head, r in reports.items()))
+
+
+def _unit_label(code: str | None) -> str:
+    from nlp.model import NO_UNIT
+
+    return "none" if code in (None, NO_UNIT) else code

@@ -1,0 +1,71 @@
+"""`make run`: the development server, the scheduler and the loopback fake of WeChat's API, in one foreground
+command that Ctrl-C stops cleanly. Development only; production runs gunicorn and the scheduler as services.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).parent / "flask")
+
+
+def main() -> int:
+    port = os.environ.get("PORT", "5000")
+    fake_port = os.environ.get("FAKE_WECHAT_PORT", "5001")
+    env = dict(os.environ)
+    env.setdefault("WECHAT_API_BASE_URL", f"http://127.0.0.1:{fake_port}")
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    commands = {
+        "fake-wechat": [FLASK, "--app", "bot", "fake-wechat", "--port", fake_port],
+        "scheduler": [FLASK, "--app", "bot", "scheduler"],
+        "web": [FLASK, "--app", "bot", "run", "--host", "127.0.0.1", "--port", port],
+    }
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    for name, cmd in commands.items():
+        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        time.sleep(0.3)
+    print(
+        f"\n  zhiyong 已启动（开发模式）\n"
+        f"  · 公众号接口   http://127.0.0.1:{port}/wechat\n"
+        f"  · 健康检查     http://127.0.0.1:{port}/healthz\n"
+        f"  · 微信接口模拟 http://127.0.0.1:{fake_port}\n"
+        f"  · 终端聊天     .venv/bin/flask --app bot chat --openid o_demo_1 --url http://127.0.0.1:{port}/wechat\n"
+        f"  按 Ctrl-C 停止。\n",
+        flush=True,
+    )
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    while not stopping:
+        for name, proc in procs.items():
+            if proc.poll() is not None:
+                print(f"zhiyong: {name} exited with {proc.returncode}; stopping the rest", file=sys.stderr)
+                code = proc.returncode or 1
+                stopping = True
+                break
+        time.sleep(0.3)
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,516 @@
+"""A loopback fake of WeChat's API, for tests, the development simulator and `flask --app bot fake-wechat`.
+
+It implements what the sender and the evidence fetcher call (`stable_token`, `token`, customer-service and
+template sends, `media/get`, `qrcode/create`, `getcallbackip`), checks the access token like WeChat does, records
+every message it receives, and injects faults per endpoint: errcode sequences, HTTP 500, delays (client timeouts)
+and connection resets. Never part of production: it binds 127.0.0.1 and has no authentication.
+
+Control endpoints (JSON), for the simulator and for tests in other processes:
+  GET    /_fake/messages?openid=…&since=ID    messages received after ID (customer-service and template)
+  POST   /_fake/faults  {"endpoint": "message/template/send", "faults": [-1, 0, {"http": 500}], "forever": false}
+  DELETE /_fake/faults
+  POST   /_fake/media?kind=image|voice|video  (raw body, Content-Type) → {"media_id": …}
+  POST   /_fake/expire-tokens                 every issued token now answers 42001
+  GET    /_fake/state                         counters (token calls, messages, requests per endpoint)
+Fault specs: an int is an errcode (0 = no fault, proceed normally); {"http": 500}; {"delay": 2.0} (sleep, then
+answer -1 without delivering: a request that timed out at the client is lost); {"delay": 2.0, "deliver": true}
+(sleep, then deliver: the duplicate-after-timeout case); {"reset": true} (TCP reset, nothing delivered).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import secrets
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import jsonify
+from flask import request
+from werkzeug.serving import BaseWSGIServer
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server
+
+ENDPOINTS = (
+    "stable_token",
+    "token",
+    "message/custom/send",
+    "message/template/send",
+    "media/get",
+    "qrcode/create",
+    "getcallbackip",
+)
+# WeChat's per-type limits for template values (characters); longer values or newlines → 47003.
+TEMPLATE_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "number": 32, "letter": 32, "name": 10}
+
+
+@dataclass(frozen=True)
+class Fault:
+    errcode: int | None = None
+    http_status: int | None = None
+    delay: float = 0.0
+    deliver: bool = False
+    reset: bool = False
+
+
+def parse_fault(spec: Any) -> Fault:
+    """`-1` → errcode; `{"http": 500}`; `{"delay": 2}`; `{"delay": 2, "deliver": true}`; `{"reset": true}`."""
+    if isinstance(spec, Fault):
+        return spec
+    if isinstance(spec, int):
+        return Fault(errcode=spec)
+    if isinstance(spec, dict):
+        return Fault(
+            errcode=spec.get("errcode"),
+            http_status=spec.get("http"),
+            delay=float(spec.get("delay", 0.0)),
+            deliver=bool(spec.get("deliver", False)),
+            reset=bool(spec.get("reset", False)),
+        )
+    raise ValueError(f"not a fault spec: {spec!r}")
+
+
+def sample_jpeg(*, gps: bool = True, size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small JPEG carrying EXIF maker, model, body serial number and GPS coordinates (what must be stripped)."""
+    from PIL import ExifTags
+    from PIL import Image
+
+    img = Image.new("RGB", size, (200, 60, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "FakeMaker"
+    exif[0x0110] = "FakeCam 1"
+    exif.get_ifd(ExifTags.IFD.Exif)[0xA431] = "SN-0042"  # BodySerialNumber
+    if gps:
+        info = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        info[1], info[2] = "N", (29.0, 50.0, 27.6)  # Xianning
+        info[3], info[4] = "E", (114.0, 19.0, 19.2)
+    buf = BytesIO()
+    img.save(buf, "JPEG", exif=exif, quality=90)
+    return buf.getvalue()
+
+
+SAMPLE_VOICE = b"#!AMR\n" + bytes([0x3C]) + bytes(31) + bytes([0x3C]) + bytes(31)
+
+
+class FakeWechat:
+    """The fake's state: tokens, recorded messages, media, injected faults. Thread-safe; tests read it directly."""
+
+    def __init__(
+        self,
+        app_id: str = "wx0123456789abcdef",
+        secret: str = "test-app-secret-0001",
+        *,
+        templates: set[str] | None = None,
+        base_url: str = "",
+    ) -> None:
+        self.app_id = app_id
+        self.secret = secret
+        self.templates = templates  # None: any template id is accepted
+        self.base_url = base_url  # set by the server helper; used for video_url
+        self.lock = threading.RLock()
+        self.valid_tokens: set[str] = set()
+        self.expired_tokens: set[str] = set()
+        self.current_token: str | None = None
+        self.token_calls: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
+        self.media: dict[str, tuple[str, bytes]] = {}
+        self.expired_media: set[str] = set()
+        self.unsubscribed: set[str] = set()
+        self.window_closed: set[str] = set()
+        self.qrcodes: list[dict[str, Any]] = []
+        self._faults: dict[str, deque[Fault]] = {}
+        self._forever: dict[str, Fault] = {}
+        self._ids = itertools.count(1)
+        self._msgids = itertools.count(200228332)
+
+    # faults ----------------------------------------------------------------------------------------------
+
+    def inject(self, endpoint: str, *faults: Any, forever: bool = False) -> None:
+        """Queue faults for the next calls of `endpoint`; `forever` repeats the last one on every later call."""
+        if endpoint not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
+        parsed = [parse_fault(f) for f in faults]
+        with self.lock:
+            if forever and parsed:
+                self._forever[endpoint] = parsed.pop()
+            self._faults.setdefault(endpoint, deque()).extend(parsed)
+
+    def clear_faults(self) -> None:
+        with self.lock:
+            self._faults.clear()
+            self._forever.clear()
+
+    def take_fault(self, endpoint: str) -> Fault | None:
+        with self.lock:
+            queue = self._faults.get(endpoint)
+            if queue:
+                return queue.popleft()
+            return self._forever.get(endpoint)
+
+    # tokens ------------------------------------------------------------------------------------------------
+
+    def _new_token(self) -> str:
+        token = "FAKE_" + secrets.token_hex(24)
+        self.valid_tokens.add(token)
+        self.current_token = token
+        return token
+
+    def expire_tokens(self) -> None:
+        """Every issued token now answers 42001 (as after its 7200 s)."""
+        with self.lock:
+            self.expired_tokens |= self.valid_tokens
+            self.valid_tokens.clear()
+            self.current_token = None
+
+    def stable_token_calls(self) -> int:
+        with self.lock:
+            return sum(1 for c in self.token_calls if c["endpoint"] == "stable_token")
+
+    # media -------------------------------------------------------------------------------------------------
+
+    def add_media(self, content: bytes, content_type: str = "image/jpeg", media_id: str | None = None) -> str:
+        media_id = media_id or "MEDIA_" + secrets.token_hex(12)
+        with self.lock:
+            self.media[media_id] = (content_type, content)
+        return media_id
+
+    def expire_media(self, media_id: str) -> None:
+        with self.lock:
+            self.expired_media.add(media_id)
+
+    # what arrived ------------------------------------------------------------------------------------------
+
+    def messages_for(self, openid: str | None = None, since: int = 0) -> list[dict[str, Any]]:
+        with self.lock:
+            return [m for m in self.messages if m["id"] > since and (openid is None or m["openid"] == openid)]
+
+    def record_call(self, endpoint: str, errcode: int | None) -> None:
+        with self.lock:
+            self.calls.append({"endpoint": endpoint, "errcode": errcode, "at": time.time()})
+
+    def summary(self) -> dict[str, Any]:
+        with self.lock:
+            per: dict[str, int] = {}
+            for c in self.calls:
+                per[c["endpoint"]] = per.get(c["endpoint"], 0) + 1
+            return {
+                "token_calls": len(self.token_calls),
+                "stable_token_calls": self.stable_token_calls(),
+                "messages": len(self.messages),
+                "calls": per,
+            }
+
+
+def _err(errcode: int, errmsg: str = "") -> Response:
+    return jsonify({"errcode": errcode, "errmsg": errmsg or f"fake error {errcode}"})
+
+
+def _reset_connection() -> None:
+    """Close the client's socket with a TCP RST (SO_LINGER 0): the caller sees 'connection reset by peer'."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        # shutdown, not close: werkzeug still holds file objects on the socket and closes it itself afterwards.
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _template_error(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return "data must be an object"
+    for key, item in data.items():
+        value = item.get("value") if isinstance(item, dict) else None
+        if not isinstance(value, str):
+            return f"{key}: value must be a string"
+        if "\n" in value:
+            return f"{key}: newline"
+        kind = key.rstrip("0123456789")
+        limit = TEMPLATE_LIMITS.get(kind)
+        if limit is not None and len(value) > limit:
+            return f"{key}: longer than {limit}"
+    return None
+
+
+def create_fake_app(state: FakeWechat) -> Flask:
+    """The fake as a WSGI app; `state` is shared with whoever started it."""
+    app = Flask("fake_wechat")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    def token_error() -> Response | None:
+        token = request.args.get("access_token", "")
+        with state.lock:
+            if token in state.valid_tokens:
+                return None
+            if token in state.expired_tokens:
+                return _err(42001, "access_token expired")
+        return _err(40001, "invalid credential, access_token is invalid or not latest")
+
+    def body() -> dict[str, Any]:
+        data = request.get_json(force=True, silent=True)
+        return data if isinstance(data, dict) else {}
+
+    @app.route("/cgi-bin/<path:endpoint>", methods=["GET", "POST"])
+    def api(endpoint: str) -> Any:
+        if endpoint not in ENDPOINTS:
+            return _err(40066, "invalid url")
+        fault = state.take_fault(endpoint)
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+                if not fault.deliver:
+                    state.record_call(endpoint, -1)
+                    return _err(-1, "system error")
+            if fault.reset:
+                state.record_call(endpoint, None)
+                _reset_connection()
+                return Response(status=500)
+            if fault.http_status:
+                state.record_call(endpoint, None)
+                return Response("fake upstream failure", status=fault.http_status, mimetype="text/html")
+            if fault.errcode:
+                if endpoint in ("stable_token", "token"):
+                    with state.lock:
+                        state.token_calls.append({"endpoint": endpoint, "force": None, "errcode": fault.errcode})
+                state.record_call(endpoint, fault.errcode)
+                return _err(fault.errcode)
+        response = handle(endpoint)
+        errcode = None
+        if response.is_json:
+            errcode = (response.get_json(silent=True) or {}).get("errcode")
+        state.record_call(endpoint, errcode)
+        return response
+
+    def handle(endpoint: str) -> Response:
+        if endpoint == "stable_token":
+            return stable_token()
+        if endpoint == "token":
+            return legacy_token()
+        failed = token_error()
+        if failed is not None:
+            return failed
+        if endpoint == "message/custom/send":
+            return custom_send()
+        if endpoint == "message/template/send":
+            return template_send()
+        if endpoint == "media/get":
+            return media_get()
+        if endpoint == "qrcode/create":
+            return qrcode_create()
+        return jsonify({"ip_list": ["127.0.0.1", "::1"]})
+
+    def stable_token() -> Response:
+        data = body()
+        force = bool(data.get("force_refresh"))
+        with state.lock:
+            state.token_calls.append({"endpoint": "stable_token", "force": force})
+            if data.get("appid") != state.app_id:
+                return _err(40013, "invalid appid")
+            if data.get("secret") != state.secret:
+                return _err(40125, "invalid appsecret")
+            # Normal mode hands out the current token again; force_refresh makes a new one (the old stays valid).
+            token = state.current_token if (state.current_token and not force) else state._new_token()
+        return jsonify({"access_token": token, "expires_in": 7200})
+
+    def legacy_token() -> Response:
+        with state.lock:
+            state.token_calls.append({"endpoint": "token", "force": None})
+            if request.args.get("appid") != state.app_id:
+                return _err(40013, "invalid appid")
+            if request.args.get("secret") != state.secret:
+                return _err(40001, "invalid credential")
+            # /cgi-bin/token invalidates the previous token: the trap stable_token avoids.
+            state.valid_tokens.clear()
+            token = state._new_token()
+        return jsonify({"access_token": token, "expires_in": 7200})
+
+    def _openid_error(openid: Any) -> Response | None:
+        if not isinstance(openid, str) or not openid or len(openid) > 128:
+            return _err(40003, "invalid openid")
+        if openid in state.unsubscribed:
+            return _err(43004, "require subscribe")
+        return None
+
+    def _record(kind: str, openid: str, **fields: Any) -> dict[str, Any]:
+        with state.lock:
+            msg = {
+                "id": next(state._ids),
+                "kind": kind,
+                "openid": openid,
+                "at": datetime.now(UTC).isoformat(),
+                **fields,
+            }
+            state.messages.append(msg)
+        return msg
+
+    def custom_send() -> Response:
+        data = body()
+        openid = data.get("touser")
+        failed = _openid_error(openid)
+        if failed is not None:
+            return failed
+        if openid in state.window_closed:
+            return _err(45015, "response out of time limit or subscription is canceled")
+        msgtype = data.get("msgtype")
+        if msgtype != "text" or not isinstance(data.get("text"), dict):
+            return _err(47001, "data format error")
+        _record("customer", openid, msgtype="text", text=str(data["text"].get("content", "")))
+        return _err(0, "ok")
+
+    def template_send() -> Response:
+        data = body()
+        openid = data.get("touser")
+        failed = _openid_error(openid)
+        if failed is not None:
+            return failed
+        template_id = data.get("template_id")
+        if not template_id or (state.templates is not None and template_id not in state.templates):
+            return _err(40037, "invalid template_id")
+        problem = _template_error(data.get("data"))
+        if problem:
+            return _err(47003, f"argument invalid! {problem}")
+        msgid = next(state._msgids)
+        _record(
+            "template", openid, template_id=template_id, url=data.get("url"), data=data.get("data"), msgid=str(msgid)
+        )
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+
+    def media_get() -> Response:
+        media_id = request.args.get("media_id", "")
+        with state.lock:
+            found = state.media.get(media_id)
+            expired = media_id in state.expired_media
+        if found is None or expired:
+            return _err(40007, "invalid media_id")
+        content_type, content = found
+        if content_type.startswith("video/"):
+            return jsonify({"video_url": f"{state.base_url}/_fake/video/{media_id}"})
+        ext = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "audio/amr": "amr"}.get(content_type, "bin")
+        resp = Response(content, mimetype=content_type)
+        resp.headers["Content-Disposition"] = f'attachment; filename="{media_id}.{ext}"'
+        return resp
+
+    def qrcode_create() -> Response:
+        data = body()
+        scene = ((data.get("action_info") or {}).get("scene") or {}).get("scene_str")
+        if data.get("action_name") != "QR_LIMIT_STR_SCENE" or not isinstance(scene, str) or not 1 <= len(scene) <= 64:
+            return _err(47001, "data format error")
+        ticket = "gQ" + hashlib.sha256(scene.encode()).hexdigest()[:40]
+        with state.lock:
+            state.qrcodes.append({"scene": scene, "ticket": ticket})
+        return jsonify({"ticket": ticket, "url": f"http://weixin.qq.com/q/{ticket[:22]}"})
+
+    # -- control endpoints ----------------------------------------------------------------------------------
+
+    @app.get("/_fake/messages")
+    def fake_messages() -> Any:
+        since = request.args.get("since", "0")
+        msgs = state.messages_for(request.args.get("openid") or None, int(since) if since.isdigit() else 0)
+        return jsonify({"messages": msgs, "last_id": msgs[-1]["id"] if msgs else int(since or 0)})
+
+    @app.route("/_fake/faults", methods=["POST", "DELETE"])
+    def fake_faults() -> Any:
+        if request.method == "DELETE":
+            state.clear_faults()
+            return jsonify({"ok": True})
+        data = body()
+        try:
+            state.inject(str(data.get("endpoint")), *list(data.get("faults") or []), forever=bool(data.get("forever")))
+        except ValueError as exc:
+            return jsonify({"ok": False, "error": str(exc)}), 400
+        return jsonify({"ok": True})
+
+    @app.post("/_fake/media")
+    def fake_media() -> Any:
+        content = request.get_data()
+        content_type = request.content_type or "application/octet-stream"
+        kind = request.args.get("kind")
+        if not content and kind == "voice":
+            content, content_type = SAMPLE_VOICE, "audio/amr"
+        elif not content:
+            content, content_type = sample_jpeg(), "image/jpeg"
+        return jsonify({"media_id": state.add_media(content, content_type)})
+
+    @app.get("/_fake/video/<media_id>")
+    def fake_video(media_id: str) -> Any:
+        with state.lock:
+            found = state.media.get(media_id)
+        if found is None:
+            return Response(status=404)
+        return Response(found[1], mimetype=found[0])
+
+    @app.post("/_fake/expire-tokens")
+    def fake_expire() -> Any:
+        state.expire_tokens()
+        return jsonify({"ok": True})
+
+    @app.get("/_fake/state")
+    def fake_state() -> Any:
+        return jsonify(state.summary())
+
+    return app
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No request lines: the query strings carry access tokens."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        pass
+
+
+class RunningFake:
+    """The fake served by werkzeug on 127.0.0.1 in a background thread; `url` goes into WECHAT_API_BASE_URL."""
+
+    def __init__(self, state: FakeWechat, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state
+        self.server: BaseWSGIServer = make_server(
+            host, port, create_fake_app(state), threaded=True, request_handler=QuietRequestHandler
+        )
+        self.url = f"http://{host}:{self.server.port}"
+        state.base_url = self.url
+        # A short poll interval: shutdown() waits for it, and tests start and stop the fake many times.
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-wechat", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> RunningFake:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_fake_wechat(state: FakeWechat | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningFake:
+    """Start the fake on a free loopback port (or `port`); call `.stop()` (or use `with`) when done."""
+    return RunningFake(state or FakeWechat(), host, port)
+
+
+def fetch_messages(base_url: str, *, openid: str | None = None, since: int = 0, timeout: float = 2.0) -> Any:
+    """What the simulator calls: messages the fake received for `openid` after id `since`."""
+    import requests
+
+    params: dict[str, Any] = {"since": since}
+    if openid:
+        params["openid"] = openid
+    resp = requests.get(f"{base_url.rstrip('/')}/_fake/messages", params=params, timeout=timeout)
+    resp.raise_for_status()
+    return json.loads(resp.text)

@@ -1,0 +1,208 @@
+"""The scheduler's fixed jobs, each idempotent and driven by the database, plus `run_due` for `jobs run --at`.
+
+Nothing here depends on APScheduler: `bot.scheduler` calls `run_job` on intervals, and operators or tests call
+`run_due(rt, at)` with any moment. A run ledger (UNIQUE job, period) makes a second scheduler harmless; ladder
+rungs are recorded once per (case, step, deadline) so they fire exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bot import casework
+from bot.runtime import Runtime
+from handlers import ladder
+from handlers.lifecycle import AWAITING_ANSWER
+from handlers.lifecycle import IllegalTransition
+from storage import cases as cases_repo
+from storage import dialogs
+from storage import jobs as ledger
+from storage import outbox
+from storage.models import Case
+from storage.models import Dialog
+
+log = logging.getLogger("zhiyong.jobs")
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    job: str
+    period: str
+    ran: bool
+    summary: str
+
+
+def _minute(at: datetime) -> str:
+    return at.astimezone(cases_repo.BEIJING).strftime("%Y-%m-%dT%H:%M")
+
+
+# -- ladder ---------------------------------------------------------------------------------------------------
+
+
+def _unit_heads(rt: Runtime, unit: str | None) -> list[str]:
+    return [s.id for s in rt.settings.city.supervisors if s.role == "unit_head" and s.member_of == unit]
+
+
+def _office(rt: Runtime) -> list[str]:
+    return [s.id for s in rt.settings.city.supervisors if "zyb" in s.units and s.role == "supervisor"]
+
+
+def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
+    """Fire every due rung once; outside working hours nothing fires (the next working-time sweep does it)."""
+    if not rt.calendar.is_working_time(now):
+        return "outside working hours"
+    cfg = rt.settings.city.escalation
+    fired = 0
+    seen = 0
+    while True:
+        with rt.db.transaction() as session:
+            stmt = (
+                sa.select(Case)
+                .where(Case.next_reminder_at <= now, Case.state.in_(list(AWAITING_ANSWER)))
+                .order_by(Case.next_reminder_at, Case.id)
+                .limit(batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = list(session.scalars(stmt))
+            for case in rows:
+                seen += 1
+                for rung in ladder.due_rungs(casework.case_clock(case), now, rt.calendar, cfg):
+                    if ledger.fire_step(session=session, case_id=case.id, step=rung.step, deadline=rung.deadline,
+                                        now=now):  # fmt: skip
+                        fired += 1
+                        _fire(session, rt, case, rung, now)
+                casework.reschedule(session, rt, case)
+        if len(rows) < batch:
+            break
+    return f"{seen} cases checked, {fired} rungs fired"
+
+
+def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    recipients: list[str] = []
+    if "handlers" in rung.recipients:
+        recipients += [a.supervisor_id for a in cases_repo.assignees(session=session, case_id=case.id)]
+    if "unit_head" in rung.recipients:
+        recipients += _unit_heads(rt, case.respondent_unit)
+    if "office" in rung.recipients:
+        recipients += _office(rt)
+    cases_repo.append_event(session=session, case=case, at=now, actor="system", action=rung.step,
+                            from_state=case.state, to_state=case.state, note=ladder.STEP_LABELS[rung.step])  # fmt: skip
+    if rung.step == "answer_supervise":
+        case.overdue = True
+        try:
+            casework.act(session, rt, case, "escalate", actor="system", now=now, note="超期督办")
+        except IllegalTransition:
+            pass  # already escalated: the overdue mark and the notices still go out
+    for sup in dict.fromkeys(recipients):
+        casework.notify_supervisor(session, rt, case, sup, now, reason=rung.step)
+
+
+# -- ratings and idle drafts ----------------------------------------------------------------------------------
+
+
+def sweep_ratings(rt: Runtime, now: datetime) -> str:
+    cfg = rt.settings.city.escalation
+    reminded = closed = 0
+    with rt.db.transaction() as session:
+        rows = list(session.scalars(sa.select(Case).where(Case.state == "rating", Case.answered_at.is_not(None))))
+        for case in rows:
+            assert case.answered_at is not None
+            if now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_autoclose_days):
+                casework.act(session, rt, case, "close", actor="system", now=now, note="市民未评价，按期自动办结")
+                closed += 1
+            elif now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_reminder_days) and (
+                rt.calendar.is_working_time(now)
+            ):
+                if ledger.fire_step(session=session, case_id=case.id, step="rating_remind", deadline=case.answered_at,
+                                    now=now):  # fmt: skip
+                    casework.notify_citizen(session, rt, case, "request_rating", now, seq=10_000 + case.id)
+                    reminded += 1
+    return f"{reminded} rating reminders, {closed} closed without rating"
+
+
+def sweep_dialogs(rt: Runtime, now: datetime) -> str:
+    """Nudge a citizen once about a draft left for a day (while WeChat still lets us write); drop week-old drafts."""
+    nudged = dropped = 0
+    with rt.db.transaction() as session:
+        for pseudonym in dialogs.idle_since(session=session, before=now - timedelta(days=7)):
+            dialogs.clear(session=session, pseudonym=pseudonym)
+            dropped += 1
+        rows = session.scalars(
+            sa.select(Dialog).where(
+                Dialog.updated_at < now - timedelta(hours=24), Dialog.updated_at >= now - timedelta(hours=47)
+            )  # fmt: skip
+        )
+        for row in rows:
+            added = outbox.enqueue(
+                session=session,
+                key=f"draft:{row.pseudonym}:{row.updated_at.isoformat()}",
+                recipient_kind="citizen",
+                recipient=row.pseudonym,
+                purpose="draft_reminder",
+                channel="customer",
+                payload={
+                    "text": "您有一条尚未提交的反映。回复“继续”接着填写，回复“重新开始”重新反映，回复“取消”放弃。"
+                },
+                now=now,
+            )
+            nudged += added
+    return f"{nudged} drafts nudged, {dropped} stale drafts dropped"
+
+
+# -- the registry ---------------------------------------------------------------------------------------------
+
+
+def _drain(rt: Runtime, now: datetime) -> str:
+    from bot.sender import drain
+
+    return str(drain(rt, now=now).as_dict())
+
+
+def _evidence(rt: Runtime, now: datetime) -> str:
+    from bot.evidence import fetch_pending
+
+    return str(fetch_pending(rt, now=now).as_dict())
+
+
+def _digest(rt: Runtime, now: datetime) -> str:
+    from bot.digest import send_weekly
+
+    return send_weekly(rt, now)
+
+
+# name -> (function, period of its ledger entry or None when the job's own claims make it idempotent)
+JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime], str] | None]] = {
+    "outbox": (_drain, None),
+    "reminders": (sweep_reminders, _minute),
+    "ratings": (sweep_ratings, _minute),
+    "dialogs": (sweep_dialogs, _minute),
+    "evidence": (_evidence, None),
+    "digest": (_digest, None),  # its weekly ledger entry is taken inside send_weekly
+}
+
+
+def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
+    fn, period_of = JOBS[name]
+    period = period_of(now) if period_of else ""
+    if period_of is not None:
+        with rt.db.transaction() as session:
+            if not ledger.claim_run(session=session, job=name, period=period, now=now):
+                return JobResult(name, period, False, "already run for this period")
+    summary = fn(rt, now)
+    if period_of is not None:
+        with rt.db.transaction() as session:
+            ledger.finish_run(session=session, job=name, period=period, now=rt.now(), result=summary)
+    log.info("job %s period=%s: %s", name, period or "-", summary)
+    return JobResult(name, period, True, summary)
+
+
+def run_due(rt: Runtime, at: datetime) -> list[JobResult]:
+    """Run every job once as of `at` (the operator's dry run and the tests' clock)."""
+    return [run_job(rt, name, at) for name in JOBS]

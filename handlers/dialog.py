@@ -1,0 +1,71 @@
+"""The citizen conversation: one pure function from (stored state, message, environment) to a decision.
+
+`handle` applies the idle rule, finds the handler the declared machine (`handlers.dialog_states`, drawn in
+`handlers/dialog.mmd`) assigns to the message, runs it, and makes the reply fit WeChat's text limit. It reads no
+clock, database or network: `bot/` passes `DialogEnv` in and applies the `DialogResult` (persist the state,
+allocate the case number and put it into `{case_number}`, append supplements) in the webhook's one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from handlers.cases_view import CaseSummary
+from handlers.dialog_states import ENTRY_POINTS
+from handlers.dialog_states import FALLBACKS
+from handlers.dialog_states import TIMEOUT
+from handlers.dialog_states import TRANSITIONS
+from handlers.dialog_states import Callback
+from handlers.dialog_states import Handler
+from handlers.dialog_turn import Turn
+from handlers.dialog_turn import begin_turn
+from handlers.dialog_types import CaseDraft
+from handlers.dialog_types import DialogEnv
+from handlers.dialog_types import DialogResult
+from handlers.dialog_types import DialogState
+from handlers.dialog_types import MediaRef
+from handlers.dialog_types import Stage
+from handlers.dialog_types import Supplement
+from handlers.messages import InboundMessage
+from handlers.textfit import clip_bytes
+
+__all__ = [
+    "CaseDraft",
+    "CaseSummary",
+    "DialogEnv",
+    "DialogResult",
+    "DialogState",
+    "MediaRef",
+    "Stage",
+    "Supplement",
+    "handle",
+]
+
+
+def _handlers_for(turn: Turn) -> tuple[Handler, ...]:
+    if turn.state is None:
+        return (*FALLBACKS, *ENTRY_POINTS)
+    if turn.expired:
+        return (*FALLBACKS, *TIMEOUT)
+    return (*FALLBACKS, *TRANSITIONS[turn.state.stage])
+
+
+def route(turn: Turn) -> tuple[Callback, object]:
+    """The first handler whose matcher accepts the turn, with what the matcher found. Decides, changes nothing."""
+    for matcher, callback in _handlers_for(turn):
+        found = matcher(turn)
+        if found is not None and found is not False:
+            return callback, found
+    raise LookupError("no dialog handler matched")  # unreachable: every table ends with a catch-all
+
+
+def handle(state: DialogState | None, msg: InboundMessage, env: DialogEnv) -> DialogResult:
+    """Decide one turn of a citizen's conversation."""
+    turn = begin_turn(state, msg, env)
+    callback, found = route(turn)
+    result = callback(turn, found)
+    return dataclasses.replace(
+        result,
+        reply=clip_bytes(result.reply, env.max_reply_bytes),
+        handler=result.handler or callback.__name__,
+    )

@@ -1,0 +1,1 @@
+"""The project's own labelled complaints (train.jsonl, test.jsonl) and the script that writes them."""

@@ -1,0 +1,254 @@
+"""A trained linear text model as plain numpy arrays: vocabularies, IDF weights, coefficients, temperatures.
+
+Inference needs neither scikit-learn (whose import alone costs over a second) nor pickle: a model directory
+holds `metadata.json`, `model.npz` (loaded with `allow_pickle=False`) and the tokenizer's `dict.txt`.
+One model has one or more heads (`category` + `unit`, or a history model's `label`) sharing the features.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp.features import BlockSpec
+from nlp.features import Prepared
+from nlp.features import block_terms
+
+FORMAT_VERSION = 1
+METADATA_FILE = "metadata.json"
+ARRAYS_FILE = "model.npz"
+KIND_COMPLAINT = "complaint"
+KIND_HISTORY = "history"
+# The unit head's class for "nothing points at any unit"; not a valid config code, so it cannot collide.
+NO_UNIT = "_none"
+
+
+class ModelError(RuntimeError):
+    """A model directory that is missing, incomplete or from an incompatible version."""
+
+
+@dataclass(slots=True)
+class Block:
+    spec: BlockSpec
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int
+
+
+@dataclass(slots=True)
+class Row:
+    """One message's sparse feature row: feature `idx[i]` has value `val[i]` and is `term(i)` of block
+    `block_ids[i]`."""
+
+    idx: np.ndarray
+    val: np.ndarray
+    keys_by_block: list[list[str]]
+    positions: np.ndarray
+    block_ids: np.ndarray
+
+    def term(self, i: int) -> str:
+        return self.keys_by_block[int(self.block_ids[i])][int(self.positions[i])]
+
+
+@dataclass(slots=True)
+class Head:
+    """One classification task over the shared features; `columns` index into the stacked coefficients."""
+
+    name: str
+    classes: tuple[str, ...]
+    columns: slice
+    temperature: float
+
+
+class TextModel:
+    """Features → calibrated probabilities, in numpy only."""
+
+    def __init__(
+        self,
+        blocks: list[Block],
+        heads: list[Head],
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        metadata: dict[str, Any],
+        dictionary: str,
+    ) -> None:
+        self.blocks = blocks
+        self.heads = {h.name: h for h in heads}
+        self.coef = coef  # (n_features, sum of classes over heads)
+        self.intercept = intercept
+        self.metadata = metadata
+        self.dictionary = dictionary  # the tokenizer's jieba dictionary file contents
+
+    @property
+    def kind(self) -> str:
+        return str(self.metadata["kind"])
+
+    @property
+    def max_chars(self) -> int:
+        return int(self.metadata["max_chars"])
+
+    @property
+    def hmm(self) -> bool:
+        return bool(self.metadata.get("hmm", False))
+
+    @property
+    def jieba_total(self) -> int:
+        return int(self.metadata["jieba_total"])
+
+    @property
+    def n_features(self) -> int:
+        return int(self.coef.shape[0])
+
+    def vectorize(self, doc: Prepared) -> Row:
+        """The message's TF-IDF row exactly as scikit-learn's TfidfVectorizer computes it (sublinear tf,
+        smooth idf, L2 per block), times each block's weight."""
+        all_idx: list[np.ndarray] = []
+        all_val: list[np.ndarray] = []
+        keys_by_block: list[list[str]] = []
+        positions: list[np.ndarray] = []
+        block_ids: list[np.ndarray] = []
+        for b, block in enumerate(self.blocks):
+            counts = Counter(block_terms(block.spec, doc))
+            keys = list(counts)
+            keys_by_block.append(keys)
+            if not keys:
+                continue
+            # map/fromiter keep the per-term work in C: this loop is most of the per-message cost.
+            local = np.fromiter(map(block.vocabulary.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
+            present = np.flatnonzero(local >= 0)
+            if not len(present):
+                continue
+            ix = local[present]
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(keys))[present])
+            val = tf * block.idf[ix]
+            val *= block.spec.weight / math.sqrt(float(val @ val))
+            all_idx.append(ix + block.offset)
+            all_val.append(val)
+            positions.append(present)
+            block_ids.append(np.full(len(present), b))
+        if not all_idx:
+            empty = np.zeros(0, dtype=np.int64)
+            return Row(empty, np.zeros(0), keys_by_block, empty, empty)
+        return Row(
+            np.concatenate(all_idx),
+            np.concatenate(all_val),
+            keys_by_block,
+            np.concatenate(positions),
+            np.concatenate(block_ids),
+        )
+
+    def decision(self, row: Row) -> np.ndarray:
+        """Raw linear scores for every head's classes (stacked)."""
+        if not len(row.idx):
+            return self.intercept.astype(np.float64)
+        return row.val @ np.take(self.coef, row.idx, axis=0) + self.intercept
+
+    def probabilities(self, scores: np.ndarray, head: str) -> np.ndarray:
+        """Temperature-scaled softmax over one head's scores (the calibration fitted at training)."""
+        h = self.heads[head]
+        z = scores[h.columns] / h.temperature
+        z = np.exp(z - z.max())
+        return z / z.sum()
+
+    def contributions(self, row: Row, head: str, class_index: int, rows: np.ndarray | None = None) -> np.ndarray:
+        """How much each present feature (or those at `rows` of the row) pushed `class_index` above the head's
+        average class."""
+        h = self.heads[head]
+        idx, val = (row.idx, row.val) if rows is None else (row.idx[rows], row.val[rows])
+        w = np.take(self.coef, idx, axis=0)[:, h.columns]
+        return val * (w[:, class_index] - w.mean(axis=1))
+
+    # --- persistence -----------------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write the model atomically enough for two processes racing on a fresh clone.
+
+        Each file is written to a temporary name and renamed; metadata goes last, so a reader that sees the
+        new metadata sees the new arrays. Two trainers produce identical bytes (training is deterministic).
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {"coef": self.coef, "intercept": self.intercept}
+        for i, block in enumerate(self.blocks):
+            terms = sorted(block.vocabulary, key=block.vocabulary.__getitem__)
+            arrays[f"vocab{i}"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+            arrays[f"idf{i}"] = block.idf
+        metadata = dict(self.metadata)
+        metadata["format"] = FORMAT_VERSION
+        metadata["blocks"] = [b.spec.to_json() for b in self.blocks]
+        metadata["block_sizes"] = [len(b.vocabulary) for b in self.blocks]
+        metadata["heads"] = [
+            {"name": h.name, "classes": list(h.classes), "temperature": h.temperature} for h in self.heads.values()
+        ]
+        _atomic_write(directory / "dict.txt", self.dictionary.encode("utf-8"))
+        with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz.tmp", delete=False) as fh:
+            np.savez(fh, **arrays)  # type: ignore[arg-type]
+            tmp_name = fh.name
+        os.replace(tmp_name, directory / ARRAYS_FILE)
+        text = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        _atomic_write(directory / METADATA_FILE, text.encode("utf-8"))
+
+    @classmethod
+    def load(cls, directory: Path) -> TextModel:
+        """Load a model directory; raises ModelError if it is missing or incompatible."""
+        meta_path = directory / METADATA_FILE
+        try:
+            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelError(f"{directory}: no model here (missing {METADATA_FILE})") from None
+        except ValueError as exc:
+            raise ModelError(f"{meta_path}: not valid JSON: {exc}") from None
+        if metadata.get("format") != FORMAT_VERSION:
+            raise ModelError(f"{directory}: model format {metadata.get('format')!r}, expected {FORMAT_VERSION}")
+        try:
+            with np.load(directory / ARRAYS_FILE, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
+            dictionary = (directory / "dict.txt").read_text(encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"{directory}: incomplete model: {exc}") from None
+        blocks = []
+        offset = 0
+        for i, spec_json in enumerate(metadata["blocks"]):
+            raw = bytes(arrays[f"vocab{i}"]).decode("utf-8")
+            terms = raw.split("\n") if raw else []
+            vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+            blocks.append(Block(BlockSpec.from_json(spec_json), vocabulary, arrays[f"idf{i}"], offset))
+            offset += len(terms)
+        heads = []
+        column = 0
+        for head in metadata["heads"]:
+            n = len(head["classes"])
+            heads.append(Head(head["name"], tuple(head["classes"]), slice(column, column + n), head["temperature"]))
+            column += n
+        coef = arrays["coef"]
+        if coef.shape != (offset, column):
+            raise ModelError(f"{directory}: coefficient shape {coef.shape} does not match ({offset}, {column})")
+        return cls(blocks, heads, coef, arrays["intercept"], metadata, dictionary)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
+        fh.write(data)
+        tmp_name = fh.name
+    os.replace(tmp_name, path)
+
+
+def model_exists(directory: Path) -> bool:
+    return (directory / METADATA_FILE).is_file() and (directory / ARRAYS_FILE).is_file()
+
+
+def read_metadata(directory: Path) -> dict[str, Any] | None:
+    """The metadata of a model directory, or None if there is none (or it is unreadable)."""
+    try:
+        data = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,177 @@
+"""Whole case loops through the real webhook: citizen report → routing → supervisor commands → rating."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from storage.db import make_engine
+from tests.conftest import WeChat
+
+CITIZEN = "o_citizen_flow_1"
+SUP_BDC = "o_supervisor_bdc"
+COMPLAINT = (
+    "昨天上午我去不动产登记中心办房产证，3号窗口的工作人员态度特别差，对我大吼大叫，还让我跑了三趟，我电话13912345678"
+)
+
+
+def rows(url: str, sql: str) -> list[tuple]:  # type: ignore[type-arg]
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
+def payloads(url: str, where: str = "1=1") -> list[str]:
+    """Outbox payloads as readable text (SQLite hands back JSON with escaped Chinese)."""
+    out = []
+    for (raw,) in rows(url, f"SELECT payload FROM outbox WHERE {where} ORDER BY id"):
+        data = json.loads(raw) if isinstance(raw, str) else raw
+        out.append(json.dumps(data, ensure_ascii=False))
+    return out
+
+
+def file_complaint(wechat: WeChat, text: str = COMPLAINT, openid: str = CITIZEN) -> str:
+    replies = [wechat.text(t, openid) for t in (text, "没有", "1", "确认")]
+    final = replies[-1] or ""
+    assert "工单号" in final, replies
+    return final.split("工单号：")[1][:12]
+
+
+def bind(app, wechat: WeChat, supervisor_id: str, openid: str) -> None:  # type: ignore[no-untyped-def]
+    result = app.test_cli_runner().invoke(args=["supervisor", "bind-code", supervisor_id])
+    assert result.exit_code == 0, result.output
+    code = result.output.strip()
+    assert len(code) == 6 and code.isdigit()
+    assert "绑定成功" in (wechat.text(f"绑定 {code}", openid) or "")
+
+
+def test_a_bdc_case_is_routed_to_the_bdc_supervisor_and_worked_to_a_rating(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    assert rows(db_url, f"SELECT state, respondent_unit, category FROM cases WHERE number = '{number}'") == [
+        ("assigned", "bdc", "attitude")
+    ]
+    assert rows(db_url, "SELECT supervisor_id, role FROM assignments") == [("sup_bdc", "handler")]
+    sup_rows = payloads(db_url, "recipient_kind = 'supervisor'")
+    assert len(sup_rows) == 1
+    payload = sup_rows[0]
+    assert "ZY" in payload  # decoded: the checks below would pass vacuously on escaped text
+    for secret in ("态度", "大吼", "13912345678", CITIZEN):
+        assert secret not in payload
+
+    bind(app, wechat, "sup_bdc", SUP_BDC)
+    todo = wechat.text("待办", SUP_BDC) or ""
+    assert number in todo
+    assert "已签收" in (wechat.text(f"签收 {number}", SUP_BDC) or "")
+    assert "已发送" in (wechat.text(f"回复 {number} 已约谈窗口负责人并责令整改，向您致歉", SUP_BDC) or "")
+    assert rows(db_url, f"SELECT state FROM cases WHERE number = '{number}'") == [("rating",)]
+    citizen_msgs = payloads(db_url, "recipient_kind = 'citizen'")
+    assert any("签收" in p for p in citizen_msgs)
+    assert any("责令整改" in p for p in citizen_msgs)
+    assert any("1A" in p for p in citizen_msgs)  # the rating request
+
+    reply = wechat.text("3C", CITIZEN) or ""
+    assert "重新办理" in reply
+    assert rows(db_url, f"SELECT state, rating_outcome, rating_conduct FROM cases WHERE number = '{number}'") == [
+        ("reopened", "3", "C")
+    ]
+    reopened_to = {r[0] for r in rows(db_url, "SELECT recipient FROM outbox WHERE purpose = 'case_reopened'")}
+    assert reopened_to == {"sup_bdc", "sup_triage"}
+
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "0 broken" in result.output
+
+
+def test_corruption_also_notifies_the_discipline_commission(wechat: WeChat, db_url: str) -> None:
+    file_complaint(wechat, "今天上午在车管所换驾照的时候窗口工作人员暗示我塞红包才给办，不给好处费就一直拖着不办")
+    assert set(rows(db_url, "SELECT supervisor_id, role FROM assignments")) == {
+        ("sup_gaj", "handler"),
+        ("sup_jw", "discipline"),
+    }
+    assert {r[0] for r in rows(db_url, "SELECT recipient FROM outbox")} >= {"sup_gaj", "sup_jw"}
+
+
+def test_the_accused_units_head_cannot_touch_the_case(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    bind(app, wechat, "head_bdc", "o_head_bdc")
+    reply = wechat.text(f"签收 {number}", "o_head_bdc") or ""
+    assert "未找到" in reply
+    assert "1件" not in (wechat.text("待办", "o_head_bdc") or "")
+    assert rows(db_url, f"SELECT state FROM cases WHERE number = '{number}'") == [("assigned",)]
+
+
+def test_a_supervisor_cannot_act_on_another_units_case(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    bind(app, wechat, "sup_gaj", "o_sup_gaj")
+    assert "未找到" in (wechat.text(f"签收 {number}", "o_sup_gaj") or "")
+    assert "未找到" in (wechat.text("签收 ZY2611279999", "o_sup_gaj") or "")
+
+
+def test_a_bound_supervisors_ordinary_messages_are_not_complaints(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    bind(app, wechat, "sup_bdc", SUP_BDC)
+    reply = wechat.text("不动产登记中心的人态度很差，让我跑了三趟还不给办", SUP_BDC) or ""
+    assert "督办指令" in reply
+    assert rows(db_url, "SELECT count(*) FROM cases") == [(0,)]
+
+
+def test_questions_are_relayed_both_ways_without_identities(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    bind(app, wechat, "sup_bdc", SUP_BDC)
+    wechat.text(f"签收 {number}", SUP_BDC)
+    wechat.text(f"询问 {number} 请问具体是哪一天几点钟？", SUP_BDC)
+    question = payloads(db_url, "purpose = 'case_ask'")
+    assert question and "几点钟" in question[0] and SUP_BDC not in question[0]
+    assert "转给督办人员" in (wechat.text("11月26日上午十点左右", CITIZEN) or "")
+    assert rows(db_url, "SELECT direction, kind, body FROM case_messages ORDER BY id")[-1] == (
+        "citizen",
+        "answer",
+        "11月26日上午十点左右",
+    )
+    answer_notice = payloads(db_url, "purpose LIKE 'case_answer%'")
+    assert answer_notice and "十点" not in answer_notice[0] and number in answer_notice[0]
+
+
+def test_bad_bind_codes_and_incomplete_commands_get_clear_answers(app, wechat: WeChat) -> None:  # type: ignore[no-untyped-def]
+    assert "无效" in (wechat.text("绑定 000000", "o_stranger") or "")
+    bind(app, wechat, "sup_bdc", SUP_BDC)
+    assert "工单号" in (wechat.text("签收", SUP_BDC) or "")
+
+
+def test_case_cli_prints_json_without_identities(app, wechat: WeChat) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["case", "show", number, "--json"])
+    listed = runner.invoke(args=["case", "list", "--json"])
+    assert shown.exit_code == 0 and listed.exit_code == 0
+    data = json.loads(shown.output)
+    assert data["number"] == number and data["state"] == "assigned" and data["unit"] == "bdc"
+    assert data["confidence"] > 0 and data["created_at"]
+    assert [c["number"] for c in json.loads(listed.output)] == [number]
+    for out in (shown.output, listed.output):
+        assert CITIZEN not in out and "13912345678" not in out
+    assert "139****5678" in shown.output
+
+
+def test_audit_verify_names_a_tampered_case(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE case_events SET note = 'rewritten' WHERE seq = 2"))
+    engine.dispose()
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"BROKEN {number}: event 2 was altered" in result.output
+
+
+@pytest.mark.parametrize("text", ["1A", "已解决 满意"])
+def test_a_satisfied_rating_closes_the_case(app, wechat: WeChat, db_url: str, text: str) -> None:  # type: ignore[no-untyped-def]
+    number = file_complaint(wechat)
+    bind(app, wechat, "sup_bdc", SUP_BDC)
+    wechat.text(f"签收 {number}", SUP_BDC)
+    wechat.text(f"回复 {number} 已处理", SUP_BDC)
+    assert "感谢" in (wechat.text(text, CITIZEN) or "")
+    assert rows(db_url, f"SELECT state FROM cases WHERE number = '{number}'") == [("closed",)]
