@@ -164,6 +164,8 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
             sup_repo.bind(session=session, supervisor_id=effect.supervisor_id, openid=msg.sender,
                           pseudonym=msg.pseudonym, now=now)  # fmt: skip
             dialogs.clear(session=session, pseudonym=msg.pseudonym)
+            # Notices that waited for this supervisor to bind can go now.
+            outbox.unpark(session=session, now=now, recipient=effect.supervisor_id)
         elif isinstance(effect, d.CaseAction):
             case = ctx._supervisor_case(effect.number)
             assert case is not None  # dispatch checked the scope

@@ -17,7 +17,7 @@ class StripQuery(logging.Filter):
     """Remove the query string from request lines (werkzeug's development server logs them whole)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
+        if isinstance(record.args, tuple) and record.args:
             record.args = tuple(_QUERY.sub(r"\1", a) if isinstance(a, str) else a for a in record.args)
         if isinstance(record.msg, str):
             record.msg = _QUERY.sub(r"\1", record.msg)

@@ -131,3 +131,25 @@ def test_environment_wins_over_the_development_env_file(tmp_path: Path) -> None:
     env_file.write_text("WECHAT_TOKEN=fromfile\nSECRET_KEY=file-secret-key-0123456789\n", "utf-8")
     settings = load_settings(base_environ("sqlite://", WECHAT_TOKEN="fromenv"), env_file=env_file)
     assert settings.env.wechat_token == "fromenv"
+
+
+def test_request_lines_lose_their_query_string_and_other_log_calls_still_format() -> None:
+    import logging
+
+    from bot.logs import StripQuery
+
+    f = StripQuery()
+    rec = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s" %s',
+        ("127.0.0.1", "POST /wechat?openid=o1&signature=ab HTTP/1.1", "200"),
+        None,
+    )
+    f.filter(rec)
+    assert "openid" not in rec.getMessage() and "POST /wechat HTTP/1.1" in rec.getMessage()
+    rec = logging.LogRecord("zhiyong", logging.INFO, "", 0, "report %s", ({"sent": 1},), None)
+    f.filter(rec)
+    assert rec.getMessage() == "report {'sent': 1}"
