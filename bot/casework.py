@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import orm
 
 from bot.runtime import Runtime
@@ -22,6 +24,7 @@ from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import transition
 from handlers.routing import route
+from nlp.similarity import similar
 from storage import cases as cases_repo
 from storage import jobs as ledger
 from storage import outbox
@@ -105,7 +108,76 @@ def submit(session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: d
     case.answer_started_at = now
     dispatch_case(session, rt, case, now, actor="system")
     reschedule(session, rt, case)
+    if unit is not None:
+        link_related(session, rt, case, now)
+        hot_spot_check(session, rt, case, now)
     return case
+
+
+RELATED_WINDOW = timedelta(days=7)
+
+
+def link_related(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> list[str]:
+    """Link a new case to very similar open cases about the same unit from the last 7 days (audited both ways)."""
+    recent = session.scalars(
+        sa.select(Case).where(
+            Case.respondent_unit == case.respondent_unit,
+            Case.id != case.id,
+            Case.created_at >= now - RELATED_WINDOW,
+            Case.state.in_(list(OPEN_STATES)),
+        )
+    ).all()
+    matches = similar(case.text, ((c.number, c.text) for c in recent))
+    by_number = {c.number: c for c in recent}
+    for m in matches:
+        other = by_number[m.key]
+        for a, b in ((case, other), (other, case)):
+            cases_repo.append_event(session=session, case=a, at=now, actor="system", action="relate",
+                                    from_state=a.state, to_state=a.state, note=f"{b.number} {m.score:.2f}")  # fmt: skip
+    return [m.key for m in matches]
+
+
+def hot_spot_check(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> bool:
+    """Three or more reporters about one unit (or one window) within 7 days: alert the campaign office once."""
+    since = now - RELATED_WINDOW
+    raised = False
+    scopes: list[tuple[str, str | None]] = [(case.respondent_unit or "", None)]
+    if case.window:
+        scopes.append((case.respondent_unit or "", case.window))
+    for unit, window in scopes:
+        stmt = sa.select(sa.func.count(sa.distinct(Case.pseudonym))).where(
+            Case.respondent_unit == unit, Case.created_at >= since
+        )
+        if window is not None:
+            stmt = stmt.where(Case.window == window)
+        reporters = session.scalar(stmt) or 0
+        if reporters < 3:
+            continue
+        week = now.astimezone(cases_repo.BEIJING).strftime("%G-W%V")
+        label = rt.settings.city.unit_name(unit) + (f"{window}号窗口" if window else "")
+        for sup in rt.settings.city.supervisors:
+            if "zyb" not in sup.units or sup.role != "supervisor":
+                continue
+            link = f"{rt.settings.env.public_base_url}/console/cases?unit={unit}"
+            raised |= outbox.enqueue(
+                session=session,
+                key=f"hotspot:{unit}:{window or '*'}:{week}:{sup.id}",
+                recipient_kind="supervisor",
+                recipient=sup.id,
+                purpose="hot_spot",
+                payload={
+                    "text": f"热点预警：7天内已有 {reporters} 位市民反映{label}。详情：{link}",
+                    "template": {
+                        "kind": "supervisor_notice",
+                        "count_new": reporters,
+                        "count_overdue": 0,
+                        "link": link,
+                    },  # fmt: skip
+                },
+                now=now,
+                case_id=case.id,
+            )
+    return raised
 
 
 def dispatch_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, *, actor: str) -> None:

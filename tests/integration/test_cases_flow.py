@@ -175,3 +175,21 @@ def test_a_satisfied_rating_closes_the_case(app, wechat: WeChat, db_url: str, te
     wechat.text(f"回复 {number} 已处理", SUP_BDC)
     assert "感谢" in (wechat.text(text, CITIZEN) or "")
     assert rows(db_url, f"SELECT state FROM cases WHERE number = '{number}'") == [("closed",)]
+
+
+def test_similar_cases_link_and_three_reporters_raise_a_hot_spot(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    first = file_complaint(wechat, "昨天上午在不动产登记中心3号窗口办房产证，工作人员态度很差还骂人", "o_a")
+    second = file_complaint(wechat, "昨天下午我也在不动产登记中心3号窗口办房产证，那个工作人员态度差骂人", "o_b")
+    assert rows(db_url, "SELECT count(*) FROM outbox WHERE purpose = 'hot_spot'") == [(0,)]
+    related = rows(
+        db_url, "SELECT c.number, e.note FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.action = 'relate'"
+    )
+    assert {(n, note.split()[0]) for n, note in related} == {(first, second), (second, first)}
+    third = file_complaint(wechat, "今天上午不动产登记中心的窗口让我跑了四趟都办不下来", "o_c")
+    assert third not in {n for n, _ in related}
+    alerts = payloads(db_url, "purpose = 'hot_spot'")
+    assert len(alerts) >= 1 and "3 位市民" in alerts[0]
+    assert all("骂人" not in a for a in alerts)
+    assert {r[0] for r in rows(db_url, "SELECT recipient FROM outbox WHERE purpose = 'hot_spot'")} == {"sup_triage"}
+    file_complaint(wechat, "今天下午不动产登记中心窗口又让人白跑一趟", "o_d")
+    assert len(payloads(db_url, "purpose = 'hot_spot'")) == len(alerts)  # once per unit/window and week
