@@ -8,6 +8,7 @@ import click
 import requests
 from flask import Flask
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
 from bot.pushes import PushSigner
 from bot.pushes import message_xml
@@ -69,6 +70,7 @@ def _chat_xml(line: str, openid: str) -> str:
 
 
 @click.command("chat")
+@with_appcontext
 @click.option("--openid", default="o_demo_1", show_default=True, help="The citizen you play.")
 @click.option("--url", default="http://127.0.0.1:5000/wechat", show_default=True, help="The running server's webhook.")
 @click.option("--no-subscribe", is_flag=True, help="Do not send the follow event first.")
@@ -124,9 +126,11 @@ def init_app(app: Flask) -> None:
     from bot.cli_jobs import digest_cmd
     from bot.cli_jobs import jobs_cli
     from bot.cli_jobs import scheduler_cmd
+    from bot.cli_ops import deadletters_cli
+    from bot.cli_ops import reconcile
     from bot.cli_outbox import register as register_outbox
 
     for command in (db_cli, chat, calendar_cli, case_cli, supervisor_cli, audit_cli, jobs_cli, scheduler_cmd,
-                    digest_cmd):  # fmt: skip
+                    digest_cmd, reconcile, deadletters_cli):  # fmt: skip
         app.cli.add_command(command)
     register_outbox(app)

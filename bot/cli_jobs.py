@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
 from bot import digest as digest_mod
 from bot import jobs
@@ -44,6 +45,7 @@ def jobs_run(at_text: str | None, only: tuple[str, ...]) -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 def scheduler_cmd() -> None:
     """Run the scheduler process (one per deployment; a second one is harmless)."""
     from bot import scheduler
@@ -52,6 +54,7 @@ def scheduler_cmd() -> None:
 
 
 @click.command("digest")
+@with_appcontext
 @click.option("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week).")
 @click.option("--for", "for_", default=None, help="A supervisor id: that person's digest.")
 @click.option("--dry-run", is_flag=True, help="Print only; queue nothing.")

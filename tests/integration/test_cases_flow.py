@@ -193,3 +193,32 @@ def test_similar_cases_link_and_three_reporters_raise_a_hot_spot(app, wechat: We
     assert {r[0] for r in rows(db_url, "SELECT recipient FROM outbox WHERE purpose = 'hot_spot'")} == {"sup_triage"}
     file_complaint(wechat, "今天下午不动产登记中心窗口又让人白跑一趟", "o_d")
     assert len(payloads(db_url, "purpose = 'hot_spot'")) == len(alerts)  # once per unit/window and week
+
+
+def test_a_crashed_push_is_accounted_for_and_can_be_replayed(app, wechat: WeChat, db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import bot.intake
+
+    runner = app.test_cli_runner()
+    real = bot.intake.dispatch
+    monkeypatch.setattr(bot.intake, "dispatch", lambda msg, ctx: (_ for _ in ()).throw(RuntimeError("bug")))
+    wechat.text("你好", "o_crash")
+    monkeypatch.setattr(bot.intake, "dispatch", real)
+    result = runner.invoke(args=["reconcile", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["orphans"] == [] and report["accepted"] == {"failed": 1} and report["dead_letters_unresolved"] == 1
+    (dl_id,) = rows(db_url, "SELECT id FROM dead_letters")[0]
+    replay = runner.invoke(args=["deadletters", "replay", str(dl_id)])
+    assert replay.exit_code == 0 and f"{dl_id}: handled" in replay.output
+    assert rows(db_url, "SELECT outcome FROM inbound_messages") == [("handled",)]
+    assert rows(db_url, "SELECT resolved_at IS NOT NULL FROM dead_letters") == [(True,)]
+
+
+def test_reconcile_flags_an_accepted_push_with_nothing_behind_it(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    wechat.text("你好", "o_x")
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE inbound_messages SET outcome = 'failed'"))
+    engine.dispose()
+    result = app.test_cli_runner().invoke(args=["reconcile"])
+    assert result.exit_code == 1 and "orphans (accepted, not accounted for): 1" in result.output
