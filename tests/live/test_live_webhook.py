@@ -124,3 +124,30 @@ def test_development_server_serves_too(tmp_path: Path) -> None:
     log = srv.log()
     assert "POST /wechat" in log
     assert OPENID not in log and "msg_signature" not in log
+
+
+def test_whole_conversations_through_the_real_server_end_in_cases(server: LiveServer) -> None:
+    signer = signer_for(server)
+
+    def say(openid: str, xml: str) -> str | None:
+        push = signer.sign(xml, openid=openid)
+        resp = requests.post(server.url + "/wechat", params=push.query, data=push.body, timeout=10)
+        assert resp.status_code == 200
+        return reply_content(signer.open_reply(resp.text))
+
+    # A typed complaint naming the unit.
+    for text in ("昨天下午在车管所换驾照，窗口工作人员一直在玩手机打游戏，让我等了一个多小时", "没有", "1", "确认"):
+        last = say("o_live_a", message_xml("text", sender="o_live_a", Content=text))
+    assert last and "工单号" in last
+    # A QR scan at a window, then a voice message, then the rest.
+    say("o_live_b", message_xml("event", sender="o_live_b", Event="SCAN", EventKey="unit=bdc;window=5"))
+    say("o_live_b", message_xml("voice", sender="o_live_b", MediaId="m1", Format="amr",
+                                Recognition="今天上午办房产证的时候工作人员态度很凶还不耐烦地吼我"))  # fmt: skip
+    for text in ("没有", "1", "确认"):
+        last = say("o_live_b", message_xml("text", sender="o_live_b", Content=text))
+    assert last and "工单号" in last
+    engine = make_engine(server.env["DATABASE_URL"])
+    with engine.connect() as conn:
+        found = conn.execute(sa.text("SELECT respondent_unit, window, state FROM cases ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in found] == [("cgs", None, "assigned"), ("bdc", "5", "assigned")]
