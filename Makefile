@@ -22,6 +22,7 @@ instance/dev.env: | $(STAMP)
 
 run: $(STAMP) instance/dev.env
 	$(BIN)/flask --app bot db upgrade
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app bot demo seed
 	PORT=$(PORT) $(BIN)/python -m bot.devrun
 
 test: $(STAMP)
@@ -40,3 +41,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# Issue 9: every benchmark side by side, and the load and soak runs (loopback only, bounded, outside `make test`).
+.PHONY: bench-all load soak
+
+bench-all: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+load: $(STAMP)
+	$(BIN)/python bench/load.py --rate 200 --seconds 60
+
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --minutes 10 --rate 10

@@ -1,15 +1,27 @@
-"""Webhook throughput: the full zhiyong intake turn vs a bare Flask + wechatpy echo, same machine, same run.
+"""Webhook throughput: the full zhiyong intake turn vs bare echo baselines, same machine, same run.
 
-Both run under gunicorn with the same worker settings; a threaded client on loopback sends pre-signed safe-mode
-text pushes (a fresh MsgId each) and measures requests/s and latency percentiles.
+Contenders, each under gunicorn with the same settings (gunicorn.conf.py, 2 workers x 4 threads by default):
+- baseline: a bare Flask + wechatpy safe-mode echo (bench/echo_app.py): decrypt, parse, echo, encrypt;
+- WeRoBot's safe-mode echo with its default session storage (SQLite) and without sessions (bench/echo_werobot.py),
+  when WeRoBot is installed (`pip install werobot==1.13.1`);
+- zhiyong's full turn (verify, decrypt, dedupe, dialog, classification, case and outbox writes, encrypted reply)
+  on SQLite and, with `--databases sqlite,postgresql`, on a fresh PostgreSQL database.
 
-    .venv/bin/python bench/webhook.py [--seconds 10] [--concurrency 8] [--workers 2] [--database-url URL]
+All servers start first and are warmed up; then the client drives them in interleaved rounds (so drifting
+machine load hits every contender alike) with pre-signed safe-mode text pushes (a fresh MsgId each) from a
+threaded client on loopback. Reported: requests/s, p50/p99 latency, server CPU per request (user+sys of the
+gunicorn tree from /proc), RSS per worker after warm-up, and each throughput's ratio to the Flask+wechatpy echo.
+
+    .venv/bin/python bench/webhook.py [--seconds 10] [--rounds 2] [--concurrency 8] [--workers 2]
+                                      [--databases sqlite,postgresql] [--database-url URL] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
+import json
 import os
 import socket
 import statistics
@@ -18,17 +30,25 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import services  # noqa: E402
+from bench.loadgen import children  # noqa: E402
+from bench.loadgen import rss_kb  # noqa: E402
 from bot.pushes import PushSigner  # noqa: E402
 from bot.pushes import message_xml  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TEXTS = ["不动产登记中心窗口的人态度很差，让我跑了三趟", "车管所换驾照要我交好处费", "你好", "社保局上班时间没人"]
+AIM_RATIO = 0.35
+AIM_P99_MS = 20.0
 
 
 def free_port() -> int:
@@ -38,19 +58,7 @@ def free_port() -> int:
 
 
 def env_for(database_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "WECHAT_TOKEN": "benchtoken",
-        "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        "WECHAT_APP_ID": "wxbench0000000001",
-        "WECHAT_APP_SECRET": "bench-app-secret",
-        "SECRET_KEY": "bench-secret-key-000000",
-        "PSEUDONYM_KEY": "bench-pseudonym-key-0000",
-        "DATABASE_URL": database_url,
-        "ZHIYONG_ENV": "production",
-        "GUNICORN_ACCESSLOG": "/dev/null",
-        "GUNICORN_LOGLEVEL": "warning",
-    }
+    return {**os.environ, **services.server_env(database_url), "GUNICORN_ACCESSLOG": "/dev/null"}
 
 
 def start(app_spec: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -64,10 +72,13 @@ def start(app_spec: str, env: dict[str, str], workers: int) -> tuple[subprocess.
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
+            ok = conn.getresponse().status == 200
+            conn.close()
+            if ok:
                 return proc, port
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     proc.kill()
     raise RuntimeError(f"{app_spec} did not start")
 
@@ -76,9 +87,7 @@ def cpu_seconds(pid: int) -> float:
     """User+system CPU of a process tree (gunicorn master and workers) from /proc."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    pids = [pid] + [int(p) for p in children]
-    for p in pids:
+    for p in [pid, *children(pid)]:
         try:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / tick
@@ -87,35 +96,48 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-def drive(port: int, pushes: list[tuple[str, bytes]], seconds: float, concurrency: int) -> dict[str, float]:
-    lat: list[float] = []
-    errors = 0
+@dataclass
+class Sample:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    empty: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+
+
+def drive(port: int, pushes: list[tuple[str, bytes]], seconds: float, concurrency: int, sample: Sample) -> None:
     index = 0
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
     def worker() -> None:
-        nonlocal errors, index
+        nonlocal index
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.monotonic() < stop_at:
-            with lock:
-                if index >= len(pushes):
-                    return
-                path, body = pushes[index]
-                index += 1
-            t0 = time.perf_counter()
-            try:
-                conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
-                resp = conn.getresponse()
-                resp.read()
-                ok = resp.status == 200
-            except OSError:
-                ok = False
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            dt = time.perf_counter() - t0
-            with lock:
-                lat.append(dt)
-                errors += not ok
+        try:
+            while time.monotonic() < stop_at:
+                with lock:
+                    if index >= len(pushes):
+                        return
+                    path, body = pushes[index]
+                    index += 1
+                t0 = time.perf_counter()
+                empty = False
+                try:
+                    conn.request("POST", path, body=body, headers={"Content-Type": "text/xml"})
+                    resp = conn.getresponse()
+                    empty = not resp.read()
+                    ok = resp.status == 200
+                except OSError:
+                    ok = False
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                dt = time.perf_counter() - t0
+                with lock:
+                    sample.latencies.append(dt)
+                    sample.errors += not ok
+                    sample.empty += ok and empty
+        finally:
+            conn.close()
 
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     started = time.monotonic()
@@ -123,57 +145,133 @@ def drive(port: int, pushes: list[tuple[str, bytes]], seconds: float, concurrenc
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - started
-    lat.sort()
-    q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [0] * 99
-    return {"requests": len(lat), "errors": errors, "rps": len(lat) / elapsed, "p50_ms": q[49] * 1000,
-            "p99_ms": q[98] * 1000}  # fmt: skip
+    sample.seconds += time.monotonic() - started
 
 
-def make_pushes(env: dict[str, str], n: int) -> list[tuple[str, bytes]]:
+def make_pushes(env: dict[str, str], n: int, tag: str) -> list[tuple[str, bytes]]:
     signer = PushSigner(token=env["WECHAT_TOKEN"], aes_key=env["WECHAT_AES_KEY"], app_id=env["WECHAT_APP_ID"])
     out = []
     for i in range(n):
-        xml = message_xml("text", sender=f"o_bench_{i % 500}", Content=TEXTS[i % len(TEXTS)])
+        xml = message_xml("text", sender=f"o_bench_{tag}_{i % 500}", Content=TEXTS[i % len(TEXTS)])
         push = signer.sign(xml)
         out.append(("/wechat?" + urlencode(push.query), push.body))
     return out
 
 
-def run_one(name: str, spec: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
-    proc, port = start(spec, env, args.workers)
-    try:
-        drive(port, make_pushes(env, 200), 2, args.concurrency)  # warm-up: imports, model, connections
-        pushes = make_pushes(env, int(args.seconds * 3000))
-        cpu0 = cpu_seconds(proc.pid)
-        result = drive(port, pushes, args.seconds, args.concurrency)
-        result["cpu_ms_per_req"] = (cpu_seconds(proc.pid) - cpu0) * 1000 / max(1, result["requests"])
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-    print(f"{name:<28} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:6.2f} ms  p99 {result['p99_ms']:6.2f} ms  "
-          f"cpu {result['cpu_ms_per_req']:5.2f} ms/req  errors {result['errors']}")  # fmt: skip
-    return result
+@dataclass
+class Contender:
+    name: str
+    spec: str
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    sample: Sample = field(default_factory=Sample)
+    rss_warm_kb: list[int] = field(default_factory=list)
+    rss_end_kb: list[int] = field(default_factory=list)
+
+    def result(self) -> dict[str, float | int | str | list[int]]:
+        lat = sorted(self.sample.latencies)
+        q = statistics.quantiles(lat, n=100) if len(lat) > 2 else [0.0] * 99
+        n = len(lat)
+        return {"name": self.name, "requests": n, "errors": self.sample.errors, "empty": self.sample.empty,
+                "rps": n / self.sample.seconds if self.sample.seconds else 0.0, "p50_ms": q[49] * 1000,
+                "p99_ms": q[98] * 1000, "cpu_ms_per_req": self.sample.cpu * 1000 / max(1, n),
+                "rss_warm_mb": [round(k / 1024, 1) for k in self.rss_warm_kb],
+                "rss_end_mb": [round(k / 1024, 1) for k in self.rss_end_kb]}  # fmt: skip
+
+
+def werobot_installed() -> bool:
+    return importlib.util.find_spec("werobot") is not None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=10, help="measured seconds per contender (all rounds)")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--databases", default="sqlite", help="comma-separated: sqlite, postgresql")
+    parser.add_argument("--database-url", default=None, help="run the full turn on this database only")
+    parser.add_argument("--json", dest="json_out", default=None)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
-        env = env_for(url)
-        subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                       capture_output=True)  # fmt: skip
-        print(f"webhook benchmark: {args.seconds:.0f} s each, {args.concurrency} concurrent, "
-              f"gunicorn {args.workers} workers, {os.cpu_count()} CPUs, db={url.split(':')[0]}")  # fmt: skip
-        base = run_one("baseline flask+wechatpy echo", "bench.echo_app:create_app()", env, args)
-        full = run_one("zhiyong full intake turn", "bot:create_app()", env, args)
-    print(f"ratio (zhiyong / baseline throughput): {full['rps'] / base['rps']:.2f}x")
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        base_env = env_for(f"sqlite:///{tmp}/echo.db")
+        contenders = [Contender("flask+wechatpy echo (baseline)", "bench.echo_app:create_app()", base_env)]
+        if werobot_installed():
+            wr_env = {**base_env, "WEROBOT_SESSION_DIR": tmp}
+            contenders.append(Contender("werobot echo, sqlite session", "bench.echo_werobot:session_app()", wr_env))
+            contenders.append(Contender("werobot echo, no session", "bench.echo_werobot:plain_app()", wr_env))
+        else:
+            print("WeRoBot not installed: its baselines are skipped (pip install werobot==1.13.1 bottle==0.13.4)")
+        databases: list[tuple[str, str]] = []
+        if args.database_url:
+            databases.append((args.database_url.split(":")[0].split("+")[0], args.database_url))
+        else:
+            for kind in [d.strip() for d in args.databases.split(",") if d.strip()]:
+                if kind == "sqlite":
+                    databases.append(("sqlite", f"sqlite:///{tmp}/bench.db"))
+                elif kind == "postgresql":
+                    if services.postgres_available():
+                        databases.append(
+                            ("postgresql", stack.enter_context(services.fresh_postgres("zhiyong_bench_web")))
+                        )
+                    else:
+                        print("PostgreSQL not reachable: the PostgreSQL variant is skipped")
+                else:
+                    parser.error(f"unknown database kind {kind!r}")
+        for kind, url in databases:
+            env = env_for(url)
+            subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                           capture_output=True)  # fmt: skip
+            contenders.append(Contender(f"zhiyong full turn, {kind}", "bot:create_app()", env))
+
+        print(f"webhook benchmark: {args.seconds:g} s per contender in {args.rounds} rounds, {args.concurrency} "
+              f"concurrent, gunicorn {args.workers} workers x 4 threads, {os.cpu_count()} CPUs")  # fmt: skip
+        for c in contenders:
+            c.proc, c.port = start(c.spec, c.env, args.workers)
+            stack.callback(_stop, c.proc)
+        per_round = args.seconds / args.rounds
+        for c in contenders:  # warm-up: imports, model, connections, first dialog rows
+            drive(c.port, make_pushes(c.env, 400, f"warm{c.port}"), 3, args.concurrency, Sample())
+            c.rss_warm_kb = [rss_kb(p) or 0 for p in children(c.proc.pid)]  # type: ignore[union-attr]
+        budget = int(per_round * 3000)  # more pushes than any contender can answer in a round
+        for r in range(args.rounds):
+            for c in contenders:
+                pushes = make_pushes(c.env, budget, f"r{r}p{c.port}")
+                cpu0 = cpu_seconds(c.proc.pid)  # type: ignore[union-attr]
+                drive(c.port, pushes, per_round, args.concurrency, c.sample)
+                c.sample.cpu += cpu_seconds(c.proc.pid) - cpu0  # type: ignore[union-attr]
+        for c in contenders:
+            c.rss_end_kb = [rss_kb(p) or 0 for p in children(c.proc.pid)]  # type: ignore[union-attr]
+        results = [c.result() for c in contenders]
+    base_rps = float(results[0]["rps"]) or 1.0
+    print(f"{'contender':<34} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>8} {'cpu ms/req':>10} "
+          f"{'errors':>6}  RSS/worker MB (warm → end)")  # fmt: skip
+    for res in results:
+        ratio = float(res["rps"]) / base_rps
+        res["ratio"] = ratio
+        print(f"{res['name']:<34} {res['rps']:8.1f} {ratio:5.2f}x {res['p50_ms']:7.2f} {res['p99_ms']:8.2f} "
+              f"{res['cpu_ms_per_req']:10.2f} {int(res['errors']) + int(res['empty']):6d}  "
+              f"{res['rss_warm_mb']} → {res['rss_end_mb']}")  # fmt: skip
+    for res in results:
+        if str(res["name"]).startswith("zhiyong"):
+            print(f"aim for {res['name']}: throughput ≥ {AIM_RATIO}x echo: "
+                  f"{'met' if float(res['ratio']) >= AIM_RATIO else 'MISSED'} ({float(res['ratio']):.2f}x); "
+                  f"p99 < {AIM_P99_MS:g} ms: {'met' if float(res['p99_ms']) < AIM_P99_MS else 'MISSED'} "
+                  f"({float(res['p99_ms']):.1f} ms)")  # fmt: skip
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     return 0
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 if __name__ == "__main__":

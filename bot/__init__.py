@@ -20,7 +20,14 @@ from bot.settings import Settings
 from bot.settings import load_settings
 
 
-def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    simulator: bool | None = None,
+) -> Flask:
+    """The app. `simulator`: register the WeChat simulator at /simulator (default: only when ZHIYONG_ENV is
+    development; tests pass True). It is refused in production whatever is passed."""
     if settings is None:
         logs.configure()
         try:
@@ -43,8 +50,14 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.extensions["zhiyong"] = rt
 
     from bot import cli
+    from bot import console
     from bot import web
 
     app.register_blueprint(web.bp)
+    if settings.development if simulator is None else simulator:
+        from bot import simulator as simulator_mod
+
+        simulator_mod.init_app(app)
+    console.init_app(app)
     cli.init_app(app)
     return app

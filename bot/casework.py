@@ -89,7 +89,7 @@ def submit(session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: d
         occurred_text=draft.occurred_text,
         location=location,
         anonymous=draft.anonymous,
-        unit_source=draft.unit_source,
+        unit_source=draft.unit_source or "triage",  # 不确定: the office decides
         confidence=float(getattr(draft.classification, "confidence", 0.0) or 0.0),
         classification=classification_record(draft.classification),
         triage=bool(draft.triage or unit is None),

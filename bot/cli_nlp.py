@@ -177,15 +177,21 @@ def train_command(data: str | None, text_col: str, label_col: str, out: str | No
             _progress(f"reading {data}")
             records = training.read_table(Path(data), text_cols=text_cols, label_cols=[label_col])
             _progress(f"{len(records)} labelled rows")
+            corpus = training.history_corpus(records, progress=_progress)
             if cv:
                 report = training.cross_validate_history(
-                    records, text_cols=text_cols, label_col=label_col, n_folds=cv, progress=_progress
+                    records, text_cols=text_cols, label_col=label_col, n_folds=cv, corpus=corpus, progress=_progress
                 )
                 click.echo(f"{cv}-fold stratified CV: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")
             model = training.train_history_model(
-                records, text_cols=text_cols, label_col=label_col, source=str(Path(data).resolve()), progress=_progress
+                records,
+                text_cols=text_cols,
+                label_col=label_col,
+                source=str(Path(data).resolve()),
+                corpus=corpus,
+                progress=_progress,
             )
-    except training.DataError as exc:
+    except (training.DataError, training.LearnerError) as exc:
         raise click.ClickException(str(exc)) from None
     model.save(out_dir)
     labels = model.metadata["labels"]
@@ -237,7 +243,7 @@ def eval_command(file: str, model: str | None, as_json: bool, text_col: str | No
             records = training.read_table(path, text_cols=cols, label_cols=[label])
             predicted = [classifier.predict(r.text, r.title).label for r in records]
             reports["label"] = evaluate([r.labels[label] for r in records], predicted)
-    except training.DataError as exc:
+    except (training.DataError, training.LearnerError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
         click.echo(json.dumps({head: r.to_json() for head, r in reports.items()}, ensure_ascii=False, indent=2))

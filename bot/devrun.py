@@ -32,6 +32,8 @@ def main() -> int:
         time.sleep(0.3)
     print(
         f"\n  zhiyong 已启动（开发模式）\n"
+        f"  · 模拟器       http://127.0.0.1:{port}/simulator/\n"
+        f"  · 督办台       http://127.0.0.1:{port}/console/  （演示账号见上方 demo seed 的输出）\n"
         f"  · 公众号接口   http://127.0.0.1:{port}/wechat\n"
         f"  · 健康检查     http://127.0.0.1:{port}/healthz\n"
         f"  · 微信接口模拟 http://127.0.0.1:{fake_port}\n"

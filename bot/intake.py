@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from bot import casework
+from bot import ratelimit
 from bot.runtime import Runtime
 from handlers import dispatch as d
 from handlers.cases_view import CaseSummary
@@ -236,6 +237,10 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
                 assert stored is not None
                 log.info("push duplicate key=%s outcome=%s", msg.key, stored.outcome)
                 return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
+            if ratelimit.flooded(rt, msg, now):  # claimed first: retries of a limited push stay duplicates
+                reply = ratelimit.reply_text(rt)
+                inbound_repo.finish(session=session, record=record, outcome="ignored", reply_text=reply, at=now)
+                return Outcome(reply, now, False, "ignored")
             citizens.touch(
                 session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"
             )

@@ -171,6 +171,16 @@ def _evidence(rt: Runtime, now: datetime) -> str:
     return str(fetch_pending(rt, now=now).as_dict())
 
 
+def _retention(rt: Runtime, now: datetime) -> str:
+    from bot.retention import run as retention_run
+
+    return str(retention_run(rt, now=now))
+
+
+def _day(at: datetime) -> str:
+    return at.astimezone(cases_repo.BEIJING).strftime("%Y-%m-%d")
+
+
 def _digest(rt: Runtime, now: datetime) -> str:
     from bot.digest import send_weekly
 
@@ -185,6 +195,7 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime], s
     "dialogs": (sweep_dialogs, _minute),
     "evidence": (_evidence, None),
     "digest": (_digest, None),  # its weekly ledger entry is taken inside send_weekly
+    "retention": (_retention, _day),
 }
 
 

@@ -24,7 +24,7 @@ log = logging.getLogger("zhiyong.scheduler")
 TIMEZONE = "Asia/Shanghai"
 
 # job -> interval in seconds (the outbox interval comes from config)
-INTERVALS = {"reminders": 60, "ratings": 300, "dialogs": 300, "evidence": 120, "digest": 300}
+INTERVALS = {"reminders": 60, "ratings": 300, "dialogs": 300, "evidence": 120, "digest": 300, "retention": 3600}
 
 
 def _run(app: Flask, name: str) -> None:

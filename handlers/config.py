@@ -139,6 +139,7 @@ class CityConfig(_Strict):
     calendar: CalendarOverrides = CalendarOverrides()
     escalation: Escalation = Escalation()
     texts: Texts
+    retention: Retention = Field(default_factory=lambda: Retention())
 
     @field_validator("units", "categories", "handling_bodies")
     @classmethod
@@ -192,3 +193,10 @@ class CityConfig(_Strict):
             return "待确定"
         found = self.unit(code) or self.body(code)
         return found.name if found else code
+
+
+class Retention(_Strict):
+    """How long finished cases keep their identifying details before `flask --app bot retention run` anonymises
+    them (closed, merged and rejected cases; the text stays for statistics with names and numbers removed)."""
+
+    closed_case_days: int = Field(default=730, ge=1, le=36500)

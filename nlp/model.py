@@ -192,7 +192,7 @@ class TextModel:
         with tempfile.NamedTemporaryFile(dir=directory, suffix=".npz.tmp", delete=False) as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
             tmp_name = fh.name
-        os.replace(tmp_name, directory / ARRAYS_FILE)
+        _publish(tmp_name, directory / ARRAYS_FILE)
         text = json.dumps(metadata, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         _atomic_write(directory / METADATA_FILE, text.encode("utf-8"))
 
@@ -238,6 +238,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as fh:
         fh.write(data)
         tmp_name = fh.name
+    _publish(tmp_name, path)
+
+
+def _publish(tmp_name: str, path: Path) -> None:
+    # NamedTemporaryFile creates 0600 files; the web workers may run as another user than the trainer.
+    os.chmod(tmp_name, 0o644)
     os.replace(tmp_name, path)
 
 

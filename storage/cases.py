@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,6 +75,8 @@ def append_event(
         .limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # The database hands times back in UTC; hashing the same instant in another zone would break the chain.
+    at = at.astimezone(UTC)
     fields = AuditFields(case.number, seq, at, actor, action, from_state, to_state, note)
     event = CaseEvent(
         case_id=case.id,

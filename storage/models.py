@@ -322,3 +322,86 @@ class ReminderStep(Model):
     step: orm.Mapped[str] = orm.mapped_column(sa.String(32))
     deadline: orm.Mapped[datetime]
     fired_at: orm.Mapped[datetime]
+
+
+class StaffAccount(Model):
+    """A console account (督办员, unit head, 治庸办, admin). Passwords are stored only as salted slow hashes."""
+
+    __tablename__ = "staff_accounts"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    username: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    display_name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(256))
+    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # supervisor | unit_head | office | admin
+    units: orm.Mapped[list[str]] = orm.mapped_column(JSONType)  # unit / body codes the account covers
+    member_of: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))  # for 回避: the unit the person belongs to
+    supervisor_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(32), unique=True)  # config.yaml supervisor
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+    # Bumped on disable or password change: every session signed with an older epoch is dead at once.
+    session_epoch: orm.Mapped[int] = orm.mapped_column(default=0)
+    created_at: orm.Mapped[datetime]
+    last_login_at: orm.Mapped[datetime | None]
+
+
+class LoginFailure(Model):
+    """One failed console sign-in, keyed by a keyed hash of username + address (throttling, not identification)."""
+
+    __tablename__ = "login_failures"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    key: orm.Mapped[str] = orm.mapped_column(sa.String(64), index=True)
+    address_key: orm.Mapped[str] = orm.mapped_column(sa.String(64), index=True)
+    at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+
+
+class StaffEvent(Model):
+    """The console's access log: sign-ins, failed sign-ins, case views, exports, reveals, refusals (UTC)."""
+
+    __tablename__ = "staff_events"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    at: orm.Mapped[datetime] = orm.mapped_column(index=True)
+    staff_id: orm.Mapped[int | None] = orm.mapped_column(sa.ForeignKey("staff_accounts.id"), index=True)
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    target: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    detail: orm.Mapped[str | None] = orm.mapped_column(sa.String(300))
+
+
+class Correction(Model):
+    """A staff reclassification (or a triage choice that differs from the classifier): training data."""
+
+    __tablename__ = "corrections"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), index=True)
+    at: orm.Mapped[datetime]
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    from_category: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    to_category: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    from_unit: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    to_unit: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+
+
+class ApiKey(Model):
+    """An Open311 client (a 12345 platform, another channel). Only the SHA-256 of the key is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    key_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    prefix: orm.Mapped[str] = orm.mapped_column(sa.String(12))  # shown in listings so operators can tell keys apart
+    created_at: orm.Mapped[datetime]
+    revoked_at: orm.Mapped[datetime | None]
+    last_used_at: orm.Mapped[datetime | None]
+
+
+class Open311Request(Model):
+    """Which API key filed a case: an Open311 client reads back only the requests it filed."""
+
+    __tablename__ = "open311_requests"
+
+    case_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("cases.id"), primary_key=True)
+    api_key_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("api_keys.id"), index=True)
+    created_at: orm.Mapped[datetime]

@@ -222,3 +222,32 @@ def test_reconcile_flags_an_accepted_push_with_nothing_behind_it(app, wechat: We
     engine.dispose()
     result = app.test_cli_runner().invoke(args=["reconcile"])
     assert result.exit_code == 1 and "orphans (accepted, not accounted for): 1" in result.output
+
+
+def test_an_unsure_unit_goes_to_the_triage_desk(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    replies = [
+        wechat.text(t)
+        for t in ("今天上午去办事，工作人员态度很差还骂人，让我明天再来，真是气死人了", "不确定", "没有", "1", "确认")
+    ]
+    assert "工单号" in (replies[-1] or ""), replies
+    assert rows(db_url, "SELECT state, respondent_unit, triage, unit_source FROM cases") == [
+        ("triage", None, True, "triage")
+    ]
+    assert rows(db_url, "SELECT supervisor_id, role FROM assignments") == [("sup_triage", "triage")]
+
+
+def test_audit_chain_holds_whatever_zone_the_action_time_is_in(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+    from datetime import timezone
+
+    from bot import casework
+    from bot.runtime import runtime
+    from storage import cases as cases_repo
+
+    number = file_complaint(wechat)
+    rt = runtime(app)
+    with rt.db.transaction() as session:
+        case = cases_repo.by_number(session=session, number=number)
+        casework.act(session, rt, case, "sign", actor="t", now=rt.now().astimezone(timezone(timedelta(hours=8))))
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output

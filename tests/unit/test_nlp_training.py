@@ -122,6 +122,17 @@ def test_history_model_learns_the_labels(history_csv: Path, tmp_path: Path) -> N
         assert all(piece in text for piece in prediction.evidence)
 
 
+def test_history_model_with_two_labels_and_one_text_column(tmp_path: Path) -> None:
+    rows = [r for r in _rows() if r["label"] in ("交通运输", "环境保护")]
+    path = _write_csv(tmp_path / "two.csv", rows)
+    records = read_table(path, text_cols=["title"], label_cols=["label"])
+    model = train_history_model(records, text_cols=["title"], label_col="label", source=str(path))
+    assert model.heads["label"].classes == ("交通运输", "环境保护")
+    assert all(b.spec.field == "text" for b in model.blocks)  # one text column: no title blocks
+    model.save(tmp_path / "m")
+    assert load_label_classifier(tmp_path / "m").predict("化工厂偷排污水").label == "环境保护"
+
+
 def test_history_cross_validation(history_csv: Path) -> None:
     records = read_table(history_csv, text_cols=["title", "body"], label_cols=["label"])
     report = cross_validate_history(records, text_cols=["title", "body"], label_col="label", n_folds=3)

@@ -1,0 +1,239 @@
+"""The ledger (台帐) as xlsx: a sheet of cases and a per-unit summary, formatted for printing.
+
+Served at `/console/ledger.xlsx` and `/ledger.xlsx` (the viewer's scope; unit heads get the summary of their own
+unit only) and written by `flask --app bot ledger export --from … --to … --out FILE.xlsx` (every case). No
+reporter identity; complaint text is masked; any text a spreadsheet could run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from flask import Response
+from flask import abort
+from flask import request
+from flask.cli import AppGroup
+from openpyxl import Workbook
+from openpyxl.styles import Alignment
+from openpyxl.styles import Border
+from openpyxl.styles import Font
+from openpyxl.styles import PatternFill
+from openpyxl.styles import Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import orm
+
+from bot import digest as digest_mod
+from bot.console.auth import log_access
+from bot.console.auth import login_required
+from bot.console.base import Viewer
+from bot.console.base import bp
+from bot.console.base import root_bp
+from bot.console.base import viewer
+from bot.console.dashboard import visible_units
+from bot.console.present import Presenter
+from bot.console.present import masked
+from bot.console.present import rating_label
+from bot.console.present import state_label
+from bot.console.scope import case_filter
+from bot.runtime import Runtime
+from bot.runtime import runtime
+from handlers import digest as figures
+from storage.cases import BEIJING
+from storage.models import Case
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# ASVS 1.2.10 / OWASP CSV injection: these make a spreadsheet treat text as a formula or a DDE call.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+MAX_DAYS = 400
+CASE_COLUMNS: Sequence[tuple[str, int]] = (
+    ("工单号", 15), ("受理时间", 17), ("被反映单位", 22), ("窗口", 7), ("类别", 9), ("状态", 8), ("渠道", 10),
+    ("签收时限", 17), ("签收时间", 17), ("答复时限", 17), ("答复时间", 17), ("办结时间", 17), ("是否超期", 8),
+    ("评价", 14), ("反映内容（已脱敏）", 60),
+)  # fmt: skip
+SUMMARY_COLUMNS: Sequence[tuple[str, int]] = (
+    ("排名", 6), ("单位", 30), ("收到", 8), ("按时签收率（响应率）", 20), ("按时答复率（办结率）", 20),
+    ("满意率", 10), ("评价件数", 10), ("超期（在办）", 12),
+)  # fmt: skip
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would evaluate (also after leading spaces) gets a leading quote; else unchanged."""
+    if isinstance(value, str) and value.lstrip(" \u3000").startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _local(at: datetime | None) -> datetime | None:
+    # Excel has no time zones: write Beijing wall-clock time, which is what the meeting reads.
+    return None if at is None else at.astimezone(BEIJING).replace(tzinfo=None)
+
+
+def period_bounds(start_day: date, end_day: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end+1 00:00) in Beijing time."""
+    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=BEIJING)
+    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=BEIJING) + timedelta(days=1)
+    return start, end
+
+
+def _sheet_setup(ws: Worksheet, title: str, subtitle: str, columns: Sequence[tuple[str, int]]) -> None:
+    last = get_column_letter(len(columns))
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"] = neutralise(title)
+    ws["A1"].font = Font(size=14, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.merge_cells(f"A2:{last}2")
+    ws["A2"] = neutralise(subtitle)
+    ws["A2"].alignment = Alignment(horizontal="center")
+    for i, (name, width) in enumerate(columns, start=1):
+        cell = ws.cell(row=3, column=i, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "3:3"  # the header row repeats on every printed page
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
+    ws.auto_filter.ref = f"A3:{last}3"
+
+
+def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.UnitStats], *, start: datetime,
+                   end: datetime, include_cases: bool = True) -> bytes:  # fmt: skip
+    city = rt.settings.city
+    p = Presenter(rt)
+    span = f"{start.astimezone(BEIJING):%Y-%m-%d} 至 {(end - timedelta(seconds=1)).astimezone(BEIJING):%Y-%m-%d}"
+    made = f"统计区间：{span}（北京时间）　生成时间：{rt.now().astimezone(BEIJING):%Y-%m-%d %H:%M}"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    if include_cases:
+        ws.title = "工单台帐"
+        _sheet_setup(ws, f"{city.city.name}治庸问责工单台帐", made, CASE_COLUMNS)
+        for r, c in enumerate(cases, start=4):
+            row = [
+                c.number, _local(c.created_at), p.unit(c.respondent_unit), c.window, p.category(c.category),
+                state_label(c.state), "微信" if c.channel == "wechat" else c.channel, _local(c.sign_due),
+                _local(c.signed_at), _local(c.answer_due), _local(c.answered_at), _local(c.closed_at),
+                "是" if c.overdue else "否", rating_label(c), masked(c.text),
+            ]  # fmt: skip
+            for col, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=col, value=neutralise(value))
+                cell.border = BORDER
+                cell.alignment = Alignment(vertical="top", wrap_text=col == len(row))
+                if isinstance(value, datetime):
+                    cell.number_format = "yyyy-mm-dd hh:mm"
+        ws = wb.create_sheet("单位汇总")
+    else:
+        ws.title = "单位汇总"
+    _sheet_setup(ws, f"{city.city.name}治庸问责单位汇总", made, SUMMARY_COLUMNS)
+    for r, s in enumerate(stats, start=4):
+        row = [r - 3, city.unit_name(s.unit), s.received, s.response_rate, s.completion_rate, s.satisfaction_rate,
+               s.rated, s.overdue]  # fmt: skip
+        for col, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=col, value=neutralise("—" if value is None else value))
+            cell.border = BORDER
+            if col in (4, 5, 6) and value is not None:
+                cell.number_format = "0.0%"
+                cell.alignment = Alignment(horizontal="right")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def collect(session: orm.Session, rt: Runtime, *, where: sa.ColumnElement[bool], units: list[str] | None,
+            start: datetime, end: datetime, as_of: datetime) -> tuple[list[Case], list[figures.UnitStats]]:  # fmt: skip
+    """Cases created in [start, end) within `where`, and the summary of `units` (None: every configured unit)."""
+    city = rt.settings.city
+    cases = list(
+        session.scalars(
+            sa.select(Case).where(where, Case.created_at >= start, Case.created_at < end).order_by(Case.created_at)
+        )
+    )
+    unit_codes = units if units is not None else [u.code for u in city.units]
+    relevant = sa.select(Case).where(
+        Case.respondent_unit.in_(unit_codes),
+        sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.overdue.is_(True)),
+    )
+    facts = [digest_mod.facts(c) for c in session.scalars(relevant)]
+    stats = figures.unit_stats(facts, start=start, end=end, as_of=as_of, units=unit_codes)
+    return cases, figures.rank(stats.values())
+
+
+def _parse_day(raw: str | None, default: date) -> date:
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+
+
+def _serve(v: Viewer) -> Response:
+    rt = runtime()
+    now = rt.now()
+    today = now.astimezone(BEIJING).date()
+    start_day = _parse_day(request.args.get("from"), today.replace(day=1))
+    end_day = _parse_day(request.args.get("to"), today)
+    if end_day < start_day or (end_day - start_day).days > MAX_DAYS:
+        abort(400)
+    start, end = period_bounds(start_day, end_day)
+    units = visible_units(rt, v)
+    with rt.db.transaction() as s:
+        cases, stats = collect(s, rt, where=case_filter(v, rt.settings.city), units=units, start=start, end=end,
+                               as_of=min(now, end))  # fmt: skip
+        log_access(s, "export", target="ledger", detail=f"{start_day}..{end_day} {len(cases)} cases")
+    body = build_workbook(rt, cases, stats, start=start, end=end, include_cases=v.sees_cases)
+    name = f"ledger-{start_day:%Y%m%d}-{end_day:%Y%m%d}.xlsx"
+    resp = Response(body, mimetype=XLSX)
+    resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+@bp.get("/ledger.xlsx")
+@login_required("supervisor", "office", "unit_head")
+def ledger_xlsx() -> Response:
+    return _serve(viewer())
+
+
+@root_bp.get("/ledger.xlsx")
+@login_required("supervisor", "office", "unit_head")
+def ledger_root() -> Response:
+    return _serve(viewer())
+
+
+ledger_cli = AppGroup("ledger", help="The ledger (台帐) as an xlsx workbook.")
+
+
+@ledger_cli.command("export")
+@click.option("--from", "from_day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="First day.")
+@click.option("--to", "to_day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True), help="The .xlsx to write.")
+def ledger_export(from_day: datetime, to_day: datetime, out: str) -> None:
+    """Write every case received between --from and --to (Beijing days, inclusive) and the unit summary."""
+    if to_day < from_day:
+        raise click.BadParameter("--to is before --from")
+    rt = runtime()
+    start, end = period_bounds(from_day.date(), to_day.date())
+    with rt.db.transaction() as s:
+        cases, stats = collect(s, rt, where=sa.true(), units=None, start=start, end=end, as_of=min(rt.now(), end))
+    with open(out, "wb") as fh:
+        fh.write(build_workbook(rt, cases, stats, start=start, end=end))
+    click.echo(f"wrote {out}: {len(cases)} cases, {len(stats)} units")

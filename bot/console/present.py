@@ -1,0 +1,116 @@
+"""How the console writes things for people: Beijing times, state and action labels, names, time left.
+
+Everything returned is plain text; Jinja escapes it. Citizen text always passes through `mask_text` here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.runtime import Runtime
+from handlers.cases_view import STAFF_LABELS
+from handlers.deadlines import working_days_left
+from handlers.lifecycle import ACTION_LABELS
+from handlers.masking import mask_text
+from storage.cases import BEIJING
+from storage.models import Case
+
+CHANNEL_LABELS = {"wechat": "微信公众号", "open311": "Open311 接口"}
+UNIT_SOURCES = {"named": "市民点名", "service": "办理事项推断", "qr": "窗口二维码", "chosen": "人工指定",
+                "classifier": "智能分类"}  # fmt: skip
+RATING_OUTCOME = {"1": "已解决", "2": "部分解决", "3": "未解决"}
+RATING_CONDUCT = {"A": "满意", "B": "基本满意", "C": "不满意"}
+
+
+def local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return "—" if at is None else at.astimezone(BEIJING).strftime(fmt)
+
+
+def state_label(state: str) -> str:
+    return STAFF_LABELS.get(state, state)
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def masked(text: str | None) -> str:
+    return mask_text(text or "")
+
+
+def excerpt(text: str | None, chars: int = 60) -> str:
+    flat = " ".join(masked(text).split())
+    return flat if len(flat) <= chars else flat[: chars - 1] + "…"
+
+
+def rating_label(case: Case) -> str:
+    if case.rating_outcome is None:
+        return "—"
+    conduct = RATING_CONDUCT.get(case.rating_conduct or "", "—")
+    return f"{RATING_OUTCOME.get(case.rating_outcome, case.rating_outcome)} / {conduct}"
+
+
+class Presenter:
+    """Per-request helpers bound to the city and the clock, handed to templates as `p`."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.city = rt.settings.city
+        self._names = {s.id: s.name for s in self.city.supervisors}
+
+    def unit(self, code: str | None) -> str:
+        return self.city.unit_name(code)
+
+    def category(self, code: str | None) -> str:
+        found = self.city.category(code or "")
+        return found.name if found else (code or "—")
+
+    def actor(self, actor: str) -> str:
+        if actor == "citizen":
+            return "市民"
+        if actor == "system":
+            return "系统"
+        if actor.startswith("staff:"):
+            return actor.removeprefix("staff:")
+        return self._names.get(actor, actor)
+
+    def days_left(self, due: datetime | None) -> str:
+        if due is None:
+            return "—"
+        left = working_days_left(self.rt.now(), due, self.rt.calendar)
+        if left < 0:
+            return f"已超 {-left:.1f} 个工作日"
+        return f"剩 {left:.1f} 个工作日"
+
+    def overdue_now(self, due: datetime | None) -> bool:
+        return due is not None and due < self.rt.now()
+
+    def next_due(self, case: Case) -> datetime | None:
+        """The deadline that matters now: sign-for until signed, then the answer deadline."""
+        if case.state in ("assigned",) and case.signed_at is None:
+            return case.sign_due
+        if case.state in ("answered", "rating", "closed", "merged", "rejected"):
+            return None
+        return case.answer_due
+
+
+def share(probability: float | None) -> str:
+    """A candidate's probability as a percentage; tiny ones read "<1%" rather than a misleading 0%."""
+    if probability is None:
+        return "—"
+    return "<1%" if probability < 0.005 else f"{probability * 100:.0f}%"
+
+
+def helpers() -> dict[str, Any]:
+    return {
+        "local": local,
+        "state_label": state_label,
+        "action_label": action_label,
+        "masked": masked,
+        "share": share,
+        "excerpt": excerpt,
+        "rating_label": rating_label,
+        "channel_label": lambda c: CHANNEL_LABELS.get(c, c),
+        "unit_source_label": lambda c: UNIT_SOURCES.get(c, c),
+    }

@@ -1,0 +1,52 @@
+"""Repository for Open311 API keys (only their SHA-256 is stored) and which key filed which case. Never commits."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from storage.models import ApiKey
+from storage.models import Case
+from storage.models import Open311Request
+
+
+def key_hash(key: str) -> str:
+    # Keys are 256-bit random strings, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(("open311:" + key).encode("utf-8")).hexdigest()
+
+
+def add(*, session: orm.Session, name: str, key: str, now: datetime) -> ApiKey:
+    row = ApiKey(name=name, key_hash=key_hash(key), prefix=key[:8], created_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def by_key(*, session: orm.Session, key: str) -> ApiKey | None:
+    """The active key matching `key`, or None (unknown and revoked keys look the same)."""
+    row = session.scalars(sa.select(ApiKey).where(ApiKey.key_hash == key_hash(key))).one_or_none()
+    return row if row is not None and row.revoked_at is None else None
+
+
+def by_name(*, session: orm.Session, name: str) -> ApiKey | None:
+    return session.scalars(sa.select(ApiKey).where(ApiKey.name == name)).one_or_none()
+
+
+def list_all(*, session: orm.Session) -> list[ApiKey]:
+    return list(session.scalars(sa.select(ApiKey).order_by(ApiKey.name)))
+
+
+def link(*, session: orm.Session, case: Case, api_key: ApiKey, now: datetime) -> None:
+    session.add(Open311Request(case_id=case.id, api_key_id=api_key.id, created_at=now))
+
+
+def own_cases(*, session: orm.Session, api_key: ApiKey) -> sa.Select[tuple[Case]]:
+    """A select of the cases this key filed, for the caller to filter further."""
+    return (
+        sa.select(Case)
+        .join(Open311Request, Open311Request.case_id == Case.id)
+        .where(Open311Request.api_key_id == api_key.id)
+    )
