@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import logs
 from bot.runtime import Runtime
@@ -43,6 +44,10 @@ def create_app(
         TESTING=settings.env.environment == "test",
         JSON_AS_ASCII=False,
     )
+    if settings.env.trusted_proxies:
+        # Behind nginx the client address and scheme come from X-Forwarded-*; login throttling needs the real one.
+        n = settings.env.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     rt: Runtime = build_runtime(settings)
     if clock is not None:

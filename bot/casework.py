@@ -64,7 +64,9 @@ def classification_record(classification: Any) -> dict[str, Any]:
     return data
 
 
-def submit(session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: datetime) -> Case:
+def submit(
+    session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: datetime, *, channel: str = "wechat"
+) -> Case:
     """Create the case from a finished draft, route it, set its deadlines, and queue the notices."""
     city = rt.settings.city
     number = cases_repo.allocate_number(session=session, at=now)
@@ -93,6 +95,7 @@ def submit(session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: d
         confidence=float(getattr(draft.classification, "confidence", 0.0) or 0.0),
         classification=classification_record(draft.classification),
         triage=bool(draft.triage or unit is None),
+        channel=channel,
     )
     if not draft.anonymous:
         cases_repo.add_contact(session=session, case=case, real_name=draft.real_name, phone=draft.phone)
@@ -235,6 +238,10 @@ def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, n
                    note: str | None = None, seq: int) -> None:  # fmt: skip
     text = notices.citizen_text(action, case.number, note=note, due=case.answer_due)
     if text is None:
+        return
+    if case.channel != "wechat":
+        # Open311 reporters follow their case through the API; there is no WeChat account to write to.
+        case.last_note = text[:200]
         return
     case.last_note = text[:200]
     outbox.enqueue(

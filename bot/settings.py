@@ -79,6 +79,7 @@ _ENV_KEYS = {
     "redis_url": "REDIS_URL",
     "public_base_url": "PUBLIC_BASE_URL",
     "environment": "ZHIYONG_ENV",
+    "trusted_proxies": "TRUSTED_PROXIES",
 }
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_ENV_FILE = INSTANCE_DIR / "dev.env"
@@ -102,6 +103,7 @@ class EnvSettings(BaseModel):
     redis_url: str | None = None
     public_base_url: str = "http://127.0.0.1:5000"
     environment: Literal["development", "production", "test"] = "production"
+    trusted_proxies: int = Field(default=0, ge=0, le=3)  # reverse proxies in front (nginx = 1): X-Forwarded-*
 
     @field_validator("wechat_api_base_url", "public_base_url")
     @classmethod

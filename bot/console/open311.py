@@ -161,8 +161,7 @@ def create_request() -> tuple[Response, int]:
         pseudonym = rt.pseudonymize(f"open311:{key.id}:{who}")
         draft = CaseDraft(text=description, classification=classification, unit=unit, triage=unit is None,
                           unit_source=source if unit else "classifier", **draft_args)  # fmt: skip
-        case = casework.submit(s, rt, draft, pseudonym, now)
-        case.channel = "open311"
+        case = casework.submit(s, rt, draft, pseudonym, now, channel="open311")
         apikeys.link(session=s, case=case, api_key=key, now=now)
         key.last_used_at = now
         number = case.number

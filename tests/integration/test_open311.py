@@ -55,6 +55,8 @@ def test_create_and_follow_a_request_without_identities(app, client, db_url: str
     [(channel, pseudonym, state)] = rows(db_url, "SELECT channel, pseudonym, state FROM cases WHERE number = :n",
                                          n=number)  # fmt: skip
     assert channel == "open311" and state == "assigned" and pseudonym.startswith("p")
+    # No WeChat account behind an Open311 reporter: nothing is queued for a citizen.
+    assert rows(db_url, "SELECT count(*) FROM outbox WHERE recipient_kind = 'citizen'") == [(0,)]
     assert rows(db_url, "SELECT count(*) FROM citizens") == [(0,)]
     # The same caller through the same key is the same reporter; another caller is another.
     again = _create(client, key).get_json()[0]["service_request_id"]
