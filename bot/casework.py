@@ -210,9 +210,10 @@ def dispatch_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, 
 
 def notify_supervisor(session: orm.Session, rt: Runtime, case: Case, supervisor_id: str, now: datetime, *,
                       reason: str) -> None:  # fmt: skip
-    mine = cases_repo.cases_for_supervisor(session=session, supervisor_id=supervisor_id, states=OPEN_STATES, limit=500)
-    count_new = sum(1 for c in mine if c.state in ("assigned", "triage", "reopened"))
-    count_overdue = sum(1 for c in mine if c.overdue)
+    count_new, count_overdue = cases_repo.supervisor_counts(
+        session=session, supervisor_id=supervisor_id, new_states=("assigned", "triage", "reopened"),
+        open_states=OPEN_STATES,
+    )  # fmt: skip
     link = f"{rt.settings.env.public_base_url}/console/cases/{case.public_id}"
     outbox.enqueue(
         session=session,

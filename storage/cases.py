@@ -170,6 +170,23 @@ def open_load(*, session: orm.Session, open_states: Iterable[str]) -> dict[str, 
     return {sup: n for sup, n in session.execute(stmt)}
 
 
+def supervisor_counts(*, session: orm.Session, supervisor_id: str, new_states: Iterable[str],
+                      open_states: Iterable[str]) -> tuple[int, int]:  # fmt: skip
+    """(cases waiting for this supervisor to act, overdue open cases): two counts in one aggregate query."""
+    mine = sa.and_(Assignment.supervisor_id == supervisor_id, Assignment.active.is_(True))
+    stmt = (
+        sa.select(
+            sa.func.count().filter(Case.state.in_(list(new_states))),
+            sa.func.count().filter(sa.and_(Case.overdue.is_(True), Case.state.in_(list(open_states)))),
+        )
+        .select_from(Case)
+        .join(Assignment, Assignment.case_id == Case.id)
+        .where(mine)
+    )
+    new, overdue = session.execute(stmt).one()
+    return int(new or 0), int(overdue or 0)
+
+
 def cases_for_supervisor(
     *, session: orm.Session, supervisor_id: str, states: Iterable[str] | None = None, limit: int = 50
 ) -> list[Case]:

@@ -137,3 +137,20 @@ def test_migrations_down_and_up_keep_the_schema_in_step_with_the_models(any_db_u
         assert row is not None and row.msg_id == "6054768590064713728" and row.pseudonym == "p😀"
     db.dispose()
     assert diff == []
+
+
+def test_supervisor_counts_are_aggregated_in_the_database(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    with db.transaction() as s:
+        for i, (state, overdue) in enumerate(
+            [("assigned", False), ("signed", True), ("closed", True), ("reopened", False)]
+        ):
+            c = new_case(s, f"ZY261127000{i}")
+            c.state, c.overdue = state, overdue
+            cases_repo.assign(session=s, case=c, supervisor_id="sup_bdc", role="handler", at=NOW)
+        other = new_case(s, "ZY2611270009")
+        cases_repo.assign(session=s, case=other, supervisor_id="sup_gaj", role="handler", at=NOW)
+        counts = cases_repo.supervisor_counts(session=s, supervisor_id="sup_bdc", new_states=("assigned", "reopened"),
+                                              open_states=OPEN_STATES)  # fmt: skip
+    assert counts == (2, 1)
+    db.dispose()
