@@ -127,6 +127,7 @@ def init_app(app: Flask) -> None:
     from bot.cli_jobs import digest_cmd
     from bot.cli_jobs import jobs_cli
     from bot.cli_jobs import scheduler_cmd
+    from bot.cli_nlp import nlp_cli
     from bot.cli_ops import deadletters_cli
     from bot.cli_ops import reconcile
     from bot.cli_outbox import register as register_outbox
@@ -136,7 +137,7 @@ def init_app(app: Flask) -> None:
     from bot.console.staff_admin import staff_cli
 
     for command in (db_cli, chat, calendar_cli, case_cli, supervisor_cli, audit_cli, jobs_cli, scheduler_cmd,
-                    digest_cmd, reconcile, deadletters_cli, staff_cli, ledger_cli, open311_cli,
+                    digest_cmd, reconcile, deadletters_cli, nlp_cli, staff_cli, ledger_cli, open311_cli,
                     corrections_cli):  # fmt: skip
         app.cli.add_command(command)
     register_outbox(app)
