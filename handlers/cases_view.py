@@ -15,6 +15,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from handlers.config import CityConfig
+from handlers.lifecycle import STATES
 from handlers.textfit import excerpt
 from handlers.texts import say
 
@@ -42,23 +43,8 @@ STATE_LABELS: Mapping[str, str] = {
     "rejected": "不予受理",
 }
 
-# The campaign office's own words (DESIGN.md), for staff views and exports.
-STAFF_LABELS: Mapping[str, str] = {
-    "submitted": "已受理",
-    "assigned": "已派单",
-    "signed": "已签收",
-    "in_progress": "办理中",
-    "answered": "已答复",
-    "rating": "待回访",
-    "closed": "已办结",
-    "triage": "待分拣",
-    "returned": "退单",
-    "extension": "延期",
-    "escalated": "督办",
-    "reopened": "重办",
-    "merged": "重复件",
-    "rejected": "不予受理",
-}
+# The campaign office's own words (DESIGN.md), for staff views and exports: the lifecycle table's labels.
+STAFF_LABELS: Mapping[str, str] = STATES
 
 MAX_LISTED = 5
 _NOTE_CHARS = 300
