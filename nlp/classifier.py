@@ -16,6 +16,7 @@ import numpy as np
 from nlp.features import FIELD_TEXT
 from nlp.features import SOURCE_CHARS
 from nlp.features import SOURCE_WORDS
+from nlp.features import BlockSpec
 from nlp.features import Prepared
 from nlp.features import prepare
 from nlp.features import word_spans
@@ -85,9 +86,8 @@ class Classifier:
             (b.spec.max_n for b in model.blocks if b.spec.source == SOURCE_WORDS and b.spec.field == FIELD_TEXT),
             default=1,
         )
-        self._evidence_blocks = np.array(
-            [b.spec.field == FIELD_TEXT and b.spec.source in (SOURCE_WORDS, SOURCE_CHARS) for b in model.blocks]
-        )
+        self._explains = _evidence_mask(model)
+        self._centred = {name: _centred_weights(model, name) for name in ("category", "unit")}
         self.classify("预热")  # fault in lazily built tables now, not on the first citizen's message
 
     def classify(self, text: str) -> Classification:
@@ -197,7 +197,7 @@ class Classifier:
         """Explicit mentions first, then the words the model weighed most, as literal pieces of `text`."""
         spans: list[tuple[int, int]] = [(h.start, h.end) for h in unit_hits if h.code == unit and not h.negated]
         spans += [(h.start, h.end) for h in cue_hits if h.code == category and not h.negated]
-        eligible = np.flatnonzero(self._evidence_blocks[row.block_ids]) if len(row.idx) else np.zeros(0, dtype=int)
+        eligible = np.flatnonzero(self._explains[row.idx]) if len(row.idx) else np.zeros(0, dtype=int)
         if len(eligible):
             lookup = _SpanLookup(doc, self._word_max_n)
             spans += self._model_spans(row, eligible, "category", category, lookup)
@@ -220,22 +220,52 @@ class Classifier:
     def _model_spans(
         self, row: Row, eligible: np.ndarray, head: str, code: str, lookup: _SpanLookup, top: int = 3
     ) -> list[tuple[int, int]]:
-        """Spans of the words (or longer character n-grams) that pushed `code` up the most."""
-        contrib = self.model.contributions(row, head, self.model.heads[head].classes.index(code), eligible)
-        found: list[tuple[int, int]] = []
-        order = np.argsort(-contrib, kind="stable")[: top * 4]
-        floor = EVIDENCE_FLOOR * float(contrib[order[0]]) if len(order) else 0.0
-        for k in order:
-            if contrib[k] <= max(floor, 0.0) or len(found) >= top:
-                break
-            i = int(eligible[k])
-            term = row.term(i)
-            if _is_filler(term):
-                continue
-            span = lookup.find(self.model.blocks[int(row.block_ids[i])].spec.source, term)
-            if span is not None:
-                found.append(span)
-        return found
+        """Spans of the words (or longer character n-grams) that pushed `code` up the most: each feature's
+        value times how much more it weighs for `code` than for the head's average class."""
+        column = self._centred[head][self.model.heads[head].classes.index(code)]
+        contrib = row.val[eligible] * np.take(column, row.idx[eligible])
+        return _top_spans(self.model, row, eligible, contrib, lookup, top)
+
+
+def _top_spans(
+    model: TextModel, row: Row, eligible: np.ndarray, contrib: np.ndarray, lookup: _SpanLookup, top: int
+) -> list[tuple[int, int]]:
+    found: list[tuple[int, int]] = []
+    order = np.argsort(-contrib, kind="stable")[: top * 2]
+    floor = max(EVIDENCE_FLOOR * float(contrib[order[0]]), 0.0) if len(order) else 0.0
+    for k in order:
+        if contrib[k] <= floor or len(found) >= top:
+            break
+        spec, term = model.term(row, int(eligible[k]))
+        span = lookup.find(spec.source, term)
+        if span is not None:
+            found.append(span)
+    return found
+
+
+def _centred_weights(model: TextModel, head: str) -> np.ndarray:
+    """A head's weights minus their mean over its classes (a feature's pull towards each class), one
+    contiguous row per class so that gathering a message's features from it is cheap."""
+    weights = model.coef[:, model.heads[head].columns].astype(np.float64)
+    return np.ascontiguousarray((weights - weights.mean(axis=1, keepdims=True)).T)
+
+
+def _evidence_mask(model: TextModel) -> np.ndarray:
+    """Which features could be shown to a supervisor: words of two or more characters and character n-grams of
+    three or more from the message text, none of them filler; computed once per model."""
+    mask = np.zeros(model.n_features, dtype=bool)
+    for block in model.blocks:
+        if block.spec.field == FIELD_TEXT and block.spec.source in (SOURCE_WORDS, SOURCE_CHARS):
+            for j, term in enumerate(block.terms):
+                mask[block.offset + j] = _explains(block.spec, term)
+    return mask
+
+
+def _explains(spec: BlockSpec, term: str) -> bool:
+    if spec.field != FIELD_TEXT or spec.source not in (SOURCE_WORDS, SOURCE_CHARS):
+        return False
+    shortest = 2 if spec.source == SOURCE_WORDS else 3  # single characters explain nothing
+    return len(term.replace(" ", "")) >= shortest and not _is_filler(term)
 
 
 # Words the model may lean on that tell a supervisor nothing (“的人”, “一直在”, “然后”).
@@ -263,13 +293,9 @@ class _SpanLookup:
 
     def find(self, source: str, term: str) -> tuple[int, int] | None:
         if source == SOURCE_WORDS:
-            if len(term.replace(" ", "")) < 2:
-                return None  # single characters explain nothing to a supervisor
             if self._words is None:
                 self._words = word_spans(self._doc.words[FIELD_TEXT], self._word_max_n)
             return self._words.get(term)
-        if len(term) < 3:
-            return None
         if self._folded is None:
             self._folded = fold_digits(self._doc.text)
         start = self._folded.find(term)
@@ -296,9 +322,6 @@ class LabelClassifier:
         self.tokenizer = tokenizer_for(model.dictionary, model.jieba_total, model.metadata.get("user_words", []))
         self.text_cols: list[str] = list(model.metadata.get("text_cols", ["text"]))
         self._uses_title = any(b.spec.field != FIELD_TEXT for b in model.blocks)
-        self._evidence_blocks = np.array(
-            [b.spec.field == FIELD_TEXT and b.spec.source in (SOURCE_WORDS, SOURCE_CHARS) for b in model.blocks]
-        )
 
     def predict(self, text: str, title: str = "") -> LabelPrediction:
         """The label of one message (`title` only matters for models trained with several text columns)."""
@@ -319,17 +342,18 @@ class LabelClassifier:
         p = self.model.probabilities(self.model.decision(row), "label")
         order = np.argsort(-p, kind="stable")
         evidence: list[str] = []
-        eligible = np.flatnonzero(self._evidence_blocks[row.block_ids]) if len(row.idx) else np.zeros(0, dtype=int)
-        if len(eligible):
-            contrib = self.model.contributions(row, "label", int(order[0]), eligible)
+        if len(row.idx):
+            # A history model has hundreds of thousands of features: check the few strongest lazily.
+            everything = np.arange(len(row.idx))
+            contrib = self.model.contributions(row, "label", int(order[0]))
             lookup = _SpanLookup(doc, 2)
-            for k in np.argsort(-contrib, kind="stable")[:15]:
+            for k in np.argsort(-contrib, kind="stable")[:30]:
                 if contrib[k] <= 0 or len(evidence) >= 5:
                     break
-                i = int(eligible[k])
-                if _is_filler(row.term(i)):
+                spec, term = self.model.term(row, int(everything[k]))
+                if not _explains(spec, term):
                     continue
-                span = lookup.find(self.model.blocks[int(row.block_ids[i])].spec.source, row.term(i))
+                span = lookup.find(spec.source, term)
                 if span is not None and text[span[0] : span[1]] not in evidence:
                     evidence.append(text[span[0] : span[1]])
         return LabelPrediction(

@@ -153,7 +153,7 @@ def char_terms(segments: Iterable[tuple[int, str]], min_n: int, max_n: int) -> l
             for n in range(min_n, max_n + 1):
                 if n > length:
                     break
-                terms.extend(run[i : i + n] for i in range(length - n + 1))
+                terms += [run[i : i + n] for i in range(length - n + 1)]
     return terms
 
 

@@ -160,7 +160,26 @@ def fit_head(
     groups: Sequence[str] | None = None,
     calibrate: bool = True,
 ) -> LinearHead:
-    """Fit one head on rows `x` with labels `y` (0..k-1) and return it as a single linear layer."""
+    """Fit one head on rows `x` with labels `y` (0..k-1) and return it as a single linear layer.
+
+    On one BLAS thread: multi-threaded reductions change the last bits of the logistic regression's solution,
+    and with them a few predictions, depending on the machine's core count.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _fit_head(x, y, recipe, block_names, block_sizes, groups, calibrate)
+
+
+def _fit_head(
+    x: sp.csr_matrix,
+    y: np.ndarray,
+    recipe: HeadRecipe,
+    block_names: Sequence[str],
+    block_sizes: Sequence[int],
+    groups: Sequence[str] | None,
+    calibrate: bool,
+) -> LinearHead:
     n_classes = int(y.max()) + 1
     if not recipe.stack:
         head = _fit_learner("svc", recipe.c, x, y, n_classes)

@@ -8,12 +8,11 @@ One model has one or more heads (`category` + `unit`, or a history model's `labe
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
-from itertools import repeat
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -39,24 +38,25 @@ class ModelError(RuntimeError):
 @dataclass(slots=True)
 class Block:
     spec: BlockSpec
-    vocabulary: dict[str, int]
+    terms: list[str]  # the vocabulary in column order
     idf: np.ndarray
     offset: int
+    vocabulary: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.vocabulary:
+            self.vocabulary = dict(zip(self.terms, range(len(self.terms)), strict=True))
 
 
 @dataclass(slots=True)
 class Row:
-    """One message's sparse feature row: feature `idx[i]` has value `val[i]` and is `term(i)` of block
-    `block_ids[i]`."""
+    """One message's sparse feature row: feature `idx[i]` has value `val[i]`; it is term `local[i]` of block
+    `block_ids[i]` (see `TextModel.term`)."""
 
     idx: np.ndarray
     val: np.ndarray
-    keys_by_block: list[list[str]]
-    positions: np.ndarray
+    local: np.ndarray
     block_ids: np.ndarray
-
-    def term(self, i: int) -> str:
-        return self.keys_by_block[int(self.block_ids[i])][int(self.positions[i])]
 
 
 @dataclass(slots=True)
@@ -87,6 +87,10 @@ class TextModel:
         self.intercept = intercept
         self.metadata = metadata
         self.dictionary = dictionary  # the tokenizer's jieba dictionary file contents
+        # Flat copies for vectorize: one gather instead of one per block.
+        self._idf = np.concatenate([b.idf for b in blocks]) if blocks else np.zeros(0)
+        self._weights = np.array([b.spec.weight for b in blocks])
+        self._offsets = np.array([b.offset for b in blocks], dtype=np.int64)
 
     @property
     def kind(self) -> str:
@@ -111,40 +115,38 @@ class TextModel:
     def vectorize(self, doc: Prepared) -> Row:
         """The message's TF-IDF row exactly as scikit-learn's TfidfVectorizer computes it (sublinear tf,
         smooth idf, L2 per block), times each block's weight."""
-        all_idx: list[np.ndarray] = []
-        all_val: list[np.ndarray] = []
-        keys_by_block: list[list[str]] = []
-        positions: list[np.ndarray] = []
-        block_ids: list[np.ndarray] = []
+        idx: list[int] = []
+        counts: list[int] = []
+        present: list[int] = []  # blocks with at least one known term
+        sizes: list[int] = []
         for b, block in enumerate(self.blocks):
-            counts = Counter(block_terms(block.spec, doc))
-            keys = list(counts)
-            keys_by_block.append(keys)
-            if not keys:
-                continue
-            # map/fromiter keep the per-term work in C: this loop is most of the per-message cost.
-            local = np.fromiter(map(block.vocabulary.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
-            present = np.flatnonzero(local >= 0)
-            if not len(present):
-                continue
-            ix = local[present]
-            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(keys))[present])
-            val = tf * block.idf[ix]
-            val *= block.spec.weight / math.sqrt(float(val @ val))
-            all_idx.append(ix + block.offset)
-            all_val.append(val)
-            positions.append(present)
-            block_ids.append(np.full(len(present), b))
-        if not all_idx:
+            start = len(idx)
+            get = block.vocabulary.get
+            offset = block.offset
+            # A plain loop over a few dozen distinct terms beats numpy's per-call overhead on arrays this small.
+            for term, count in Counter(block_terms(block.spec, doc)).items():
+                j = get(term)
+                if j is not None:
+                    idx.append(j + offset)
+                    counts.append(count)
+            if len(idx) > start:
+                present.append(b)
+                sizes.append(len(idx) - start)
+        if not idx:
             empty = np.zeros(0, dtype=np.int64)
-            return Row(empty, np.zeros(0), keys_by_block, empty, empty)
-        return Row(
-            np.concatenate(all_idx),
-            np.concatenate(all_val),
-            keys_by_block,
-            np.concatenate(positions),
-            np.concatenate(block_ids),
-        )
+            return Row(empty, np.zeros(0), empty, empty)
+        ix = np.array(idx, dtype=np.int64)
+        val = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self._idf[ix]
+        starts = np.cumsum([0, *sizes[:-1]])
+        norms = np.sqrt(np.add.reduceat(val * val, starts))
+        block_ids = np.repeat(np.array(present), sizes)
+        val *= np.repeat(self._weights[present] / norms, sizes)
+        return Row(ix, val, ix - self._offsets[block_ids], block_ids)
+
+    def term(self, row: Row, i: int) -> tuple[BlockSpec, str]:
+        """The block and the term of the `i`-th feature of `row`."""
+        block = self.blocks[int(row.block_ids[i])]
+        return block.spec, block.terms[int(row.local[i])]
 
     def decision(self, row: Row) -> np.ndarray:
         """Raw linear scores for every head's classes (stacked)."""
@@ -178,13 +180,12 @@ class TextModel:
         directory.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, np.ndarray] = {"coef": self.coef, "intercept": self.intercept}
         for i, block in enumerate(self.blocks):
-            terms = sorted(block.vocabulary, key=block.vocabulary.__getitem__)
-            arrays[f"vocab{i}"] = np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+            arrays[f"vocab{i}"] = np.frombuffer("\n".join(block.terms).encode("utf-8"), dtype=np.uint8)
             arrays[f"idf{i}"] = block.idf
         metadata = dict(self.metadata)
         metadata["format"] = FORMAT_VERSION
         metadata["blocks"] = [b.spec.to_json() for b in self.blocks]
-        metadata["block_sizes"] = [len(b.vocabulary) for b in self.blocks]
+        metadata["block_sizes"] = [len(b.terms) for b in self.blocks]
         metadata["heads"] = [
             {"name": h.name, "classes": list(h.classes), "temperature": h.temperature} for h in self.heads.values()
         ]
@@ -219,8 +220,7 @@ class TextModel:
         for i, spec_json in enumerate(metadata["blocks"]):
             raw = bytes(arrays[f"vocab{i}"]).decode("utf-8")
             terms = raw.split("\n") if raw else []
-            vocabulary = dict(zip(terms, range(len(terms)), strict=True))
-            blocks.append(Block(BlockSpec.from_json(spec_json), vocabulary, arrays[f"idf{i}"], offset))
+            blocks.append(Block(BlockSpec.from_json(spec_json), terms, arrays[f"idf{i}"], offset))
             offset += len(terms)
         heads = []
         column = 0

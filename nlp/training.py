@@ -226,8 +226,7 @@ def fit_model(
     model_blocks = []
     offset = 0
     for fit in fitted:
-        vocabulary = {t: i for i, t in enumerate(fit.terms)}
-        model_blocks.append(Block(fit.spec, vocabulary, fit.idf, offset))
+        model_blocks.append(Block(fit.spec, fit.terms, fit.idf, offset))
         offset += len(fit.terms)
     meta = dict(metadata)
     meta.update(
