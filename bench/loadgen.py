@@ -233,13 +233,14 @@ def run_load(
     think: float = 0.2,
     drain_seconds: float = 60.0,
     pattern: tuple[str, ...] = PATTERN,
-    on_tick: Callable[[float, int], None] | None = None,
+    on_tick: Callable[[float, int, int], None] | None = None,
 ) -> LoadResult:
     """Send `rate` pushes/s for `seconds` (open loop), retry like WeChat, wait for answers; never unbounded.
 
     `retry_after` is shorter than WeChat's real spacing so a bounded run finishes; the semantics (same bytes,
-    up to three more tries) are WeChat's. `on_tick(elapsed, in_flight)` is called about every 50 ms from the
-    scheduling thread (fault injection hooks; keep it short).
+    up to three more tries) are WeChat's. `on_tick(elapsed, in_flight, failed_attempts)` is called about every
+    50 ms from the scheduling thread (fault injection hooks; keep it short); `failed_attempts` counts the tries
+    so far that got anything but a 200.
     """
     total = int(rate * seconds)
     conns = _Connections(base_url)
@@ -249,6 +250,7 @@ def run_load(
     retry_heap: list[tuple[float, int, Push]] = []
     ready: deque[tuple[float, int, int]] = deque()  # (ready_at, citizen, next turn)
     in_flight = 0
+    failed_attempts = 0
     out_of_order = 0
     completed = 0
     citizens = itertools.count()
@@ -256,7 +258,7 @@ def run_load(
     t0 = time.monotonic()
 
     def attempt(push: Push) -> None:
-        nonlocal in_flight, out_of_order, completed
+        nonlocal in_flight, out_of_order, completed, failed_attempts
         conn = conns.get()
         sent = time.monotonic()
         status: int | str
@@ -278,6 +280,7 @@ def run_load(
             push.statuses.append(status)
             push.service_ms.append((done - sent) * 1000)
             in_flight -= 1
+            failed_attempts += status != 200
             if status == 200 and not push.answered:
                 push.answered = True
                 push.end_to_end_ms = (done - push.scheduled) * 1000
@@ -318,8 +321,8 @@ def run_load(
         if on_tick is not None and now - last_tick >= 0.05:
             last_tick = now
             with lock:
-                flying = in_flight
-            on_tick(now - t0, flying)
+                flying, failed = in_flight, failed_attempts
+            on_tick(now - t0, flying, failed)
         # New pushes on the open-loop schedule.
         due = min(total, int((now - t0) * rate) + 1)
         while index < due and now < stop_at:
