@@ -20,6 +20,7 @@ from sqlalchemy import orm
 
 from bot.runtime import Runtime
 from handlers import digest as figures
+from handlers import notices
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import STATES
 from storage import cases as cases_repo
@@ -192,15 +193,12 @@ def enqueue(session: orm.Session, rt: Runtime, d: Digest, now: datetime) -> int:
             recipient_kind="supervisor",
             recipient=sup.id,
             purpose="weekly_digest",
-            payload={
-                "text": f"治庸问责周报 {d.week} 已生成：需关注 {count_new} 件，超期 {count_overdue} 件。详情：{link}",
-                "template": {
-                    "kind": "supervisor_notice",
-                    "count_new": count_new,
-                    "count_overdue": count_overdue,
-                    "link": link,
-                },  # fmt: skip
-            },
+            payload=notices.supervisor_payload(
+                f"治庸问责周报 {d.week} 已生成：需关注 {count_new} 件，超期 {count_overdue} 件。详情：{link}",
+                count_new,
+                count_overdue,
+                link,
+            ),  # fmt: skip
             now=now,
         )
     return sent

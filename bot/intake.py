@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
@@ -35,7 +36,6 @@ from storage import inbound as inbound_repo
 from storage import outbox
 from storage import supervisors as sup_repo
 from storage.models import Case
-from storage.models import CaseMessage
 
 log = logging.getLogger("zhiyong.intake")
 dispatch = d.dispatch  # module attribute so tests can wrap it
@@ -49,7 +49,10 @@ class Outcome:
     outcome: str
 
 
-def summary(case: Case) -> CaseSummary:
+MY_CASES = 10  # the citizen's latest cases a conversation turn sees
+
+
+def summary(case: Case | sa.Row[Any]) -> CaseSummary:
     return CaseSummary(
         number=case.number,
         state=case.state,
@@ -101,24 +104,23 @@ class IntakeContext:
         return [summary(c) for c in rows]
 
     @cached_property
-    def _my_cases(self) -> list[Case]:
-        return cases_repo.for_citizen(session=self.session, pseudonym=self.msg.pseudonym, limit=10)
+    def _my_cases(self) -> list[sa.Row[Any]]:
+        return cases_repo.recent_for_citizen(session=self.session, pseudonym=self.msg.pseudonym, limit=MY_CASES)
 
     def followup(self) -> d.Followup | None:
         for case in self._my_cases:
             if case.state in ("rating", "answered"):
                 return d.Followup("rating", case.number)
         for case in self._my_cases:
-            if case.state != "in_progress":
-                continue
-            last = self.session.scalars(
-                sa.select(CaseMessage).where(CaseMessage.case_id == case.id).order_by(CaseMessage.id.desc()).limit(1)
-            ).first()
-            if last is not None and last.kind == "question":
+            if (
+                case.state == "in_progress"
+                and cases_repo.last_message_kind(session=self.session, case_id=case.id) == "question"
+            ):
                 return d.Followup("question", case.number)
         return None
 
-    def dialog_state(self) -> DialogState | None:
+    @cached_property
+    def _dialog_state(self) -> DialogState | None:
         data = dialogs.load(session=self.session, pseudonym=self.msg.pseudonym)
         if data is None:
             return None
@@ -128,18 +130,28 @@ class IntakeContext:
             log.warning("dialog state unreadable key=%s; starting over", self.msg.key)
             return None
 
+    def dialog_state(self) -> DialogState | None:
+        return self._dialog_state
+
     def _classify(self, text: str) -> Classification:
         # Looked up on use: events and menu clicks never pay for loading the model.
         return self.rt.classifier.classify(text)  # type: ignore[no-any-return]
 
-    def dialog_env(self) -> DialogEnv:
+    def _cases_today(self) -> int:
         midnight = self.now.astimezone(cases_repo.BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+        recent = self._my_cases
+        if len(recent) < MY_CASES or recent[-1].created_at < midnight:
+            # Newest first: the rows already hold every case since midnight.
+            return sum(1 for c in recent if c.created_at >= midnight)
+        return cases_repo.count_since(session=self.session, pseudonym=self.msg.pseudonym, since=midnight)
+
+    def dialog_env(self) -> DialogEnv:
         return DialogEnv(
             now=self.now,
             city=self.city,
             classify=self._classify,
             my_cases=tuple(summary(c) for c in self._my_cases),
-            cases_today=cases_repo.count_since(session=self.session, pseudonym=self.msg.pseudonym, since=midnight),
+            cases_today=self._cases_today(),
         )
 
 
@@ -222,7 +234,7 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
     now = rt.now()
     try:
         with rt.db.transaction() as session:
-            record = inbound_repo.claim(
+            record_id = inbound_repo.claim(
                 session=session,
                 msg_key=msg.key,
                 msg_id=msg.msg_id,
@@ -232,14 +244,14 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
                 created_at=msg.created_at,
                 received_at=now,
             )
-            if record is None:
+            if record_id is None:
                 stored = inbound_repo.get(session=session, msg_key=msg.key)
                 assert stored is not None
                 log.info("push duplicate key=%s outcome=%s", msg.key, stored.outcome)
                 return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
             if ratelimit.flooded(rt, msg, now):  # claimed first: retries of a limited push stay duplicates
                 reply = ratelimit.reply_text(rt)
-                inbound_repo.finish(session=session, record=record, outcome="ignored", reply_text=reply, at=now)
+                inbound_repo.finish(session=session, record_id=record_id, outcome="ignored", reply_text=reply, at=now)
                 return Outcome(reply, now, False, "ignored")
             citizens.touch(
                 session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"
@@ -247,7 +259,7 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
             ctx = IntakeContext(rt, session, msg, now)
             step = dispatch(msg, ctx)
             reply = _apply(step, msg, ctx)
-            inbound_repo.finish(session=session, record=record, outcome=step.outcome, reply_text=reply, at=now)
+            inbound_repo.finish(session=session, record_id=record_id, outcome=step.outcome, reply_text=reply, at=now)
     except sa_exc.OperationalError:
         # The database is unavailable: let the error surface as a 503 so WeChat retries later.
         log.exception("push key=%s failed: database unavailable", msg.key)
@@ -270,7 +282,7 @@ def _dead_letter_crash(rt: Runtime, msg: InboundMessage, plaintext: str, exc: Ex
     """Keep the push (so it can be replayed, not lost) and give the citizen a polite answer."""
     reply = rt.settings.city.texts.error
     with rt.db.transaction() as session:
-        record = inbound_repo.claim(
+        record_id = inbound_repo.claim(
             session=session,
             msg_key=msg.key,
             msg_id=msg.msg_id,
@@ -280,11 +292,11 @@ def _dead_letter_crash(rt: Runtime, msg: InboundMessage, plaintext: str, exc: Ex
             created_at=msg.created_at,
             received_at=now,
         )
-        if record is None:  # a concurrent copy of the same push succeeded meanwhile
+        if record_id is None:  # a concurrent copy of the same push succeeded meanwhile
             stored = inbound_repo.get(session=session, msg_key=msg.key)
             assert stored is not None
             return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
-        inbound_repo.finish(session=session, record=record, outcome="failed", reply_text=reply, at=now)
+        inbound_repo.finish(session=session, record_id=record_id, outcome="failed", reply_text=reply, at=now)
         inbound_repo.add_dead_letter(
             session=session,
             stage="handler",

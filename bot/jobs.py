@@ -71,20 +71,23 @@ def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list(session.scalars(stmt))
+            notices = casework.SupervisorNotices(session, rt, now)
             for case in rows:
                 seen += 1
                 for rung in ladder.due_rungs(casework.case_clock(case), now, rt.calendar, cfg):
                     if ledger.fire_step(session=session, case_id=case.id, step=rung.step, deadline=rung.deadline,
                                         now=now):  # fmt: skip
                         fired += 1
-                        _fire(session, rt, case, rung, now)
+                        _fire(session, rt, case, rung, now, notices)
                 casework.reschedule(session, rt, case)
+            notices.flush()
         if len(rows) < batch:
             break
     return f"{seen} cases checked, {fired} rungs fired"
 
 
-def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime,  # type: ignore[no-untyped-def]
+          notices: casework.SupervisorNotices) -> None:  # fmt: skip
     recipients: list[str] = []
     if "handlers" in rung.recipients:
         recipients += [a.supervisor_id for a in cases_repo.assignees(session=session, case_id=case.id)]
@@ -101,7 +104,7 @@ def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime) ->
         except IllegalTransition:
             pass  # already escalated: the overdue mark and the notices still go out
     for sup in dict.fromkeys(recipients):
-        casework.notify_supervisor(session, rt, case, sup, now, reason=rung.step)
+        notices.add(case, sup, rung.step)
 
 
 # -- ratings and idle drafts ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from logging.config import dictConfig
 
 _QUERY = re.compile(r"(\"?[A-Z]+ [^ ?\"]+)\?[^ \"]*")
@@ -24,6 +25,22 @@ class StripQuery(logging.Filter):
         return True
 
 
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler bound to whatever `sys.stderr` is when a record is written, not when it was made.
+
+    A handler that kept the stream of its creation time would write into a closed file once a CLI runner (or
+    anything else that swaps stderr for a while) has put the real one back.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
 def configure(level: str = "INFO") -> None:
     dictConfig(
         {
@@ -33,7 +50,7 @@ def configure(level: str = "INFO") -> None:
             "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
             "handlers": {
                 "stderr": {
-                    "class": "logging.StreamHandler",
+                    "class": "bot.logs.StderrHandler",
                     "formatter": "plain",
                     "filters": ["strip_query"],
                 }

@@ -59,3 +59,9 @@ def template_fields(number: str, state: str, note: str, at: datetime) -> dict[st
 def supervisor_text(count_new: int, count_overdue: int, link: str, number: str | None = None) -> str:
     head = f"新工单 {number} 待签收。" if number else ""
     return f"{head}您当前有 {count_new} 件待签收、{count_overdue} 件超期工单，请登录督办台处理：{link}"
+
+
+def supervisor_payload(text: str, count_new: int, count_overdue: int, link: str) -> dict[str, object]:
+    """An outbox payload for a supervisor: the customer-service text and the template's counts and link only."""
+    template = {"kind": "supervisor_notice", "count_new": count_new, "count_overdue": count_overdue, "link": link}
+    return {"text": text, "template": template}

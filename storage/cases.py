@@ -130,6 +130,39 @@ def for_citizen(*, session: orm.Session, pseudonym: str, limit: int = 10) -> lis
     return list(session.scalars(stmt.limit(limit)))
 
 
+def recent_for_citizen(*, session: orm.Session, pseudonym: str, limit: int = 10) -> list[sa.Row[Any]]:
+    """The citizen's latest cases as light rows (only what a conversation turn shows), newest first."""
+    stmt = (
+        sa.select(
+            Case.id,
+            Case.number,
+            Case.state,
+            Case.respondent_unit,
+            Case.category,
+            Case.created_at,
+            Case.updated_at,
+            Case.last_note,
+            Case.answer_due,
+        )  # fmt: skip
+        .where(Case.pseudonym == pseudonym)
+        .order_by(Case.created_at.desc(), Case.id.desc())
+        .limit(limit)
+    )
+    return list(session.execute(stmt))
+
+
+_LAST_MESSAGE_KIND = (
+    sa.select(CaseMessage.kind)
+    .where(CaseMessage.case_id == sa.bindparam("case_id"))
+    .order_by(CaseMessage.id.desc())
+    .limit(1)
+)
+
+
+def last_message_kind(*, session: orm.Session, case_id: int) -> str | None:
+    return session.execute(_LAST_MESSAGE_KIND, {"case_id": case_id}).scalar()
+
+
 def count_since(*, session: orm.Session, pseudonym: str, since: datetime) -> int:
     stmt = sa.select(sa.func.count()).where(Case.pseudonym == pseudonym, Case.created_at >= since)
     return session.scalar(stmt) or 0
@@ -173,18 +206,43 @@ def open_load(*, session: orm.Session, open_states: Iterable[str]) -> dict[str, 
 def supervisor_counts(*, session: orm.Session, supervisor_id: str, new_states: Iterable[str],
                       open_states: Iterable[str]) -> tuple[int, int]:  # fmt: skip
     """(cases waiting for this supervisor to act, overdue open cases): two counts in one aggregate query."""
-    mine = sa.and_(Assignment.supervisor_id == supervisor_id, Assignment.active.is_(True))
+    counts = supervisors_counts(session=session, supervisor_ids=[supervisor_id], new_states=new_states,
+                                open_states=open_states)  # fmt: skip
+    return counts[supervisor_id]
+
+
+def supervisors_counts(*, session: orm.Session, supervisor_ids: Iterable[str], new_states: Iterable[str],
+                       open_states: Iterable[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
+    """`supervisor_counts` for several supervisors in one grouped query; (0, 0) for those with no cases."""
+    ids = sorted(set(supervisor_ids))
+    out = dict.fromkeys(ids, (0, 0))
+    if not ids:
+        return out
+    new_states, open_states = list(new_states), list(open_states)
     stmt = (
         sa.select(
-            sa.func.count().filter(Case.state.in_(list(new_states))),
-            sa.func.count().filter(sa.and_(Case.overdue.is_(True), Case.state.in_(list(open_states)))),
+            Assignment.supervisor_id,
+            sa.func.count().filter(Case.state.in_(new_states)),
+            sa.func.count().filter(sa.and_(Case.overdue.is_(True), Case.state.in_(open_states))),
         )
-        .select_from(Case)
-        .join(Assignment, Assignment.case_id == Case.id)
-        .where(mine)
+        .select_from(Assignment)
+        .join(Case, Assignment.case_id == Case.id)
+        # Only open cases can count: closed ones (most of a supervisor's history) are never read.
+        .where(
+            Assignment.supervisor_id.in_(ids),
+            Assignment.active.is_(True),
+            Case.state.in_(sorted(set(new_states) | set(open_states))),
+        )  # fmt: skip
+        .group_by(Assignment.supervisor_id)
     )
-    new, overdue = session.execute(stmt).one()
-    return int(new or 0), int(overdue or 0)
+    for sup, new, overdue in session.execute(stmt):
+        out[sup] = (int(new or 0), int(overdue or 0))
+    return out
+
+
+def last_seq(*, session: orm.Session, case_id: int) -> int:
+    """The number of audit events of a case (their seq runs 1..n without gaps)."""
+    return session.scalar(sa.select(sa.func.max(CaseEvent.seq)).where(CaseEvent.case_id == case_id)) or 0
 
 
 def cases_for_supervisor(

@@ -10,20 +10,28 @@ from sqlalchemy import orm
 from storage._upsert import insert_ignore
 from storage.models import Citizen
 
+_TOUCH_MESSAGE = sa.text(
+    "INSERT INTO citizens (pseudonym, openid, subscribed, first_seen_at, last_message_at) "
+    "VALUES (:pseudonym, :openid, :subscribed, :at, :at) "
+    "ON CONFLICT (pseudonym) DO UPDATE SET last_message_at = excluded.last_message_at "
+    "WHERE citizens.last_message_at IS NULL OR citizens.last_message_at < excluded.last_message_at"
+).bindparams(sa.bindparam("at", type_=Citizen.__table__.c.last_message_at.type))
 
-def touch(*, session: orm.Session, pseudonym: str, openid: str, at: datetime, message: bool) -> Citizen:
-    """Make sure the citizen exists; a real message (not an event) opens the 48-hour service window."""
-    insert_ignore(
-        session,
-        Citizen.__table__,  # type: ignore[arg-type]
-        {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "first_seen_at": at},
-        ["pseudonym"],
-    )
-    citizen = session.get(Citizen, pseudonym, populate_existing=True)
-    assert citizen is not None  # inserted above or already there
-    if message and (citizen.last_message_at is None or citizen.last_message_at < at):
-        citizen.last_message_at = at
-    return citizen
+
+def touch(*, session: orm.Session, pseudonym: str, openid: str, at: datetime, message: bool) -> None:
+    """Make sure the citizen exists; a real message (not an event) opens the 48-hour service window.
+
+    One statement either way: this runs on every push.
+    """
+    if message:
+        session.execute(_TOUCH_MESSAGE, {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "at": at})
+    else:
+        insert_ignore(
+            session,
+            Citizen.__table__,  # type: ignore[arg-type]
+            {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "first_seen_at": at},
+            ["pseudonym"],
+        )
 
 
 def set_subscribed(*, session: orm.Session, pseudonym: str, subscribed: bool, at: datetime) -> None:

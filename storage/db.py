@@ -7,6 +7,8 @@ failing; PostgreSQL uses psycopg 3 with a bounded pool and statement timeouts.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +68,45 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
     )
 
 
+class _WriterLock:
+    """A thread lock plus, for a file database, an exclusive flock held for the whole write transaction.
+
+    The lock file is opened lazily per process: a descriptor inherited across gunicorn's fork would share one
+    open file description, and an flock on it would then not exclude the sibling worker at all.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int | None:
+        if self._path is None:
+            return None
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
 class Database:
     """One engine and its session factory; sessions never outlive a unit of work."""
 
@@ -73,9 +114,14 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
         self.sessionmaker = orm.sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite allows one writer; queueing this process's threads on a lock is fair and immediate, whereas
-        # SQLite's busy handler backs off in sleeps of up to 100 ms and turns contention into tail latency.
-        self._write_lock: threading.Lock | None = threading.Lock() if self.dialect == "sqlite" else None
+        # SQLite allows one writer. Its busy handler backs off in sleeps of up to 100 ms and turns contention into
+        # tail latency, so writers queue on locks that wake the next one at once: this process's threads on a
+        # threading lock, processes (gunicorn workers, the scheduler) on an flock of a file beside the database.
+        self._write_lock: _WriterLock | None = None
+        if self.dialect == "sqlite":
+            database = sa.make_url(self.url).database or ""
+            lock_path = database + ".writelock" if database and database != ":memory:" else None
+            self._write_lock = _WriterLock(lock_path)
 
     @property
     def dialect(self) -> str:

@@ -10,19 +10,24 @@ from sqlalchemy import orm
 
 from storage.models import Dialog
 
+_LOAD = sa.select(Dialog.__table__.c.data).where(Dialog.__table__.c.pseudonym == sa.bindparam("pseudonym"))
+_SAVE = sa.text(
+    "INSERT INTO dialogs (pseudonym, data, updated_at) VALUES (:pseudonym, :data, :at) "
+    "ON CONFLICT (pseudonym) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"
+).bindparams(
+    sa.bindparam("data", type_=Dialog.__table__.c.data.type),
+    sa.bindparam("at", type_=Dialog.__table__.c.updated_at.type),
+)
+
 
 def load(*, session: orm.Session, pseudonym: str) -> dict[str, Any] | None:
-    row = session.get(Dialog, pseudonym)
-    return dict(row.data) if row is not None else None
+    data = session.execute(_LOAD, {"pseudonym": pseudonym}).scalar()
+    return dict(data) if data is not None else None
 
 
 def save(*, session: orm.Session, pseudonym: str, data: dict[str, Any], at: datetime) -> None:
-    row = session.get(Dialog, pseudonym)
-    if row is None:
-        session.add(Dialog(pseudonym=pseudonym, data=data, updated_at=at))
-    else:
-        row.data = data
-        row.updated_at = at
+    """Insert or replace the draft in one statement (it is written on almost every push)."""
+    session.execute(_SAVE, {"pseudonym": pseudonym, "data": data, "at": at})
 
 
 def clear(*, session: orm.Session, pseudonym: str) -> None:

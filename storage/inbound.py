@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from storage._upsert import insert_ignore
+from storage._upsert import insert_ignore_returning
 from storage.models import DeadLetter
 from storage.models import InboundRecord
 
@@ -22,13 +22,13 @@ def claim(
     pseudonym: str,
     created_at: datetime,
     received_at: datetime,
-) -> InboundRecord | None:
-    """Record a push under its key. Returns the new row, or None when the key was already recorded.
+) -> int | None:
+    """Record a push under its key. Returns the new row's id, or None when the key was already recorded.
 
     The UNIQUE constraint decides, so concurrent identical pushes cannot both win: on PostgreSQL the loser
     waits for the winner's commit; on SQLite writers are serialised by BEGIN IMMEDIATE.
     """
-    inserted = insert_ignore(
+    return insert_ignore_returning(  # type: ignore[no-any-return]
         session,
         InboundRecord.__table__,  # type: ignore[arg-type]
         {
@@ -42,20 +42,24 @@ def claim(
             "outcome": "pending",
         },
         ["msg_key"],
+        "id",
     )
-    if not inserted:
-        return None
-    return session.scalars(sa.select(InboundRecord).where(InboundRecord.msg_key == msg_key)).one()
 
 
 def get(*, session: orm.Session, msg_key: str) -> InboundRecord | None:
     return session.scalars(sa.select(InboundRecord).where(InboundRecord.msg_key == msg_key)).one_or_none()
 
 
-def finish(*, session: orm.Session, record: InboundRecord, outcome: str, reply_text: str | None, at: datetime) -> None:
-    record.outcome = outcome
-    record.reply_text = reply_text
-    record.reply_created_at = at
+_FINISH = (
+    sa.update(InboundRecord.__table__)  # type: ignore[arg-type]
+    .where(InboundRecord.__table__.c.id == sa.bindparam("record_id"))
+    .values(outcome=sa.bindparam("outcome"), reply_text=sa.bindparam("reply_text"), reply_created_at=sa.bindparam("at"))
+)
+
+
+def finish(*, session: orm.Session, record_id: int, outcome: str, reply_text: str | None, at: datetime) -> None:
+    """Store how a claimed push ended and the reply it got (what its retries will be answered with)."""
+    session.execute(_FINISH, {"record_id": record_id, "outcome": outcome, "reply_text": reply_text, "at": at})
 
 
 def add_dead_letter(

@@ -147,10 +147,10 @@ def test_case_cli_prints_json_without_identities(app, wechat: WeChat) -> None:  
     shown = runner.invoke(args=["case", "show", number, "--json"])
     listed = runner.invoke(args=["case", "list", "--json"])
     assert shown.exit_code == 0 and listed.exit_code == 0
-    data = json.loads(shown.output)
+    data = json.loads(shown.stdout)
     assert data["number"] == number and data["state"] == "assigned" and data["unit"] == "bdc"
     assert data["confidence"] > 0 and data["created_at"]
-    assert [c["number"] for c in json.loads(listed.output)] == [number]
+    assert [c["number"] for c in json.loads(listed.stdout)] == [number]
     for out in (shown.output, listed.output):
         assert CITIZEN not in out and "13912345678" not in out
     assert "139****5678" in shown.output
@@ -205,7 +205,7 @@ def test_a_crashed_push_is_accounted_for_and_can_be_replayed(app, wechat: WeChat
     monkeypatch.setattr(bot.intake, "dispatch", real)
     result = runner.invoke(args=["reconcile", "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["orphans"] == [] and report["accepted"] == {"failed": 1} and report["dead_letters_unresolved"] == 1
     (dl_id,) = rows(db_url, "SELECT id FROM dead_letters")[0]
     replay = runner.invoke(args=["deadletters", "replay", str(dl_id)])

@@ -728,7 +728,7 @@ def test_cli_drain_and_list(make_rt: MakeRt, fake: RunningFake, clock: Clock) ->
 
         listed = runner.invoke(args=["outbox", "list", "--json", "--status", "sent"])
         assert listed.exit_code == 0, listed.output
-        [entry] = json.loads(listed.output)
+        [entry] = json.loads(listed.stdout)
         assert entry["key"] == "k19" and entry["sent_channel"] == "customer"
         assert "payload" not in entry and "o_citizen_19" not in listed.output
 

@@ -169,7 +169,7 @@ def test_a_real_run_anonymises_and_the_chain_still_verifies(  # type: ignore[no-
     caplog.set_level(logging.INFO, logger="zhiyong")
     result = app.test_cli_runner().invoke(args=["retention", "run", "--older-than-days", "30", "--json"])
     assert result.exit_code == 0, result.output
-    counts = json.loads(result.output)
+    counts = json.loads(result.stdout)
     assert counts["cases"] == 2 and counts["contacts"] == 1 and counts["evidence_files"] == 1
     assert counts["files_deleted"] == 1 and counts["file_errors"] == 0 and counts["messages"] == 2
     assert sorted(counts["cases_list"]) == sorted([old_cases["closed"], old_cases["rejected"]])
@@ -206,13 +206,13 @@ def test_a_real_run_anonymises_and_the_chain_still_verifies(  # type: ignore[no-
     assert "cases=2" in logged and PHONE not in logged and closed not in logged
     # A second run finds nothing left to do.
     again = app.test_cli_runner().invoke(args=["retention", "run", "--older-than-days", "30", "--json"])
-    assert json.loads(again.output)["cases"] == 0
+    assert json.loads(again.stdout)["cases"] == 0
 
 
 def test_the_default_period_comes_from_config(app, db_url: str, old_cases: dict, clock: Clock) -> None:  # type: ignore[no-untyped-def, type-arg]
     assert runtime(app).settings.city.retention.closed_case_days == 730
     result = app.test_cli_runner().invoke(args=["retention", "run", "--json"])
-    assert json.loads(result.output)["cases"] == 0  # 40 days is well inside two years
+    assert json.loads(result.stdout)["cases"] == 0  # 40 days is well inside two years
     clock.advance(days=731)
     result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run", "--json"])
-    assert json.loads(result.output)["cases"] == 3  # now the recent one is old too; the open one never counts
+    assert json.loads(result.stdout)["cases"] == 3  # now the recent one is old too; the open one never counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC
 from datetime import datetime
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -15,6 +16,7 @@ from storage import inbound
 from storage import migrate
 from storage.db import Database
 from storage.models import CaseEvent
+from storage.models import Citizen
 from storage.models import Model
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -101,10 +103,16 @@ def test_open_load_counts_active_assignments_of_open_cases(any_db_url: str) -> N
 def test_citizen_touch_opens_the_service_window_only_for_messages(any_db_url: str) -> None:
     db = Database(any_db_url)
     with db.transaction() as s:
-        c = citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=False)
-        assert c.last_message_at is None
-        c = citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=True)
-        assert c.last_message_at == NOW
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=False)
+        assert s.get(Citizen, "p1", populate_existing=True).last_message_at is None
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=True)
+        assert s.get(Citizen, "p1", populate_existing=True).last_message_at == NOW
+        # an older message (a late retry) never moves the window back; an event never moves it at all
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW - timedelta(hours=1), message=True)
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW + timedelta(hours=1), message=False)
+        assert s.get(Citizen, "p1", populate_existing=True).last_message_at == NOW
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW + timedelta(hours=2), message=True)
+        assert s.get(Citizen, "p1", populate_existing=True).last_message_at == NOW + timedelta(hours=2)
         assert citizens.openid_for(session=s, pseudonym="p1") == "o1"
     db.dispose()
 
