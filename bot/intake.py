@@ -35,6 +35,7 @@ from storage import dialogs
 from storage import inbound as inbound_repo
 from storage import outbox
 from storage import supervisors as sup_repo
+from storage import turn as turn_repo
 from storage.models import Case
 
 log = logging.getLogger("zhiyong.intake")
@@ -76,8 +77,12 @@ class IntakeContext:
         self.city: CityConfig = rt.settings.city
 
     @cached_property
+    def _view(self) -> turn_repo.SenderView:
+        return turn_repo.sender_view(session=self.session, pseudonym=self.msg.pseudonym)
+
+    @cached_property
     def _supervisor(self) -> str | None:
-        return sup_repo.supervisor_of(session=self.session, pseudonym=self.msg.pseudonym)
+        return self._view.supervisor_id
 
     def supervisor_id(self) -> str | None:
         return self._supervisor
@@ -121,7 +126,7 @@ class IntakeContext:
 
     @cached_property
     def _dialog_state(self) -> DialogState | None:
-        data = dialogs.load(session=self.session, pseudonym=self.msg.pseudonym)
+        data = self._view.dialog
         if data is None:
             return None
         try:

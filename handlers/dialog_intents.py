@@ -7,6 +7,7 @@ allowed around them, so "算了，不反映了！" cancels while a long complain
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +22,11 @@ def compact(text: str | None) -> str:
     """NFKC, lower-case text with only letters, digits and ideographs left."""
     if not text:
         return ""
+    return _compact(text)
+
+
+@functools.lru_cache(maxsize=4096)  # a turn asks for the same text's compact form several times
+def _compact(text: str) -> str:
     norm = unicodedata.normalize("NFKC", text).lower()
     return "".join(ch for ch in norm if unicodedata.category(ch)[0] in "LN")
 

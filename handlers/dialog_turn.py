@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -89,7 +88,7 @@ class Turn:
 
     def slots(self) -> Slots:
         """A private copy of the draft to change (a new, empty one when there is none)."""
-        return copy.deepcopy(self.state.slots) if self.state else Slots()
+        return self.state.slots.copy() if self.state else Slots()
 
 
 def begin_turn(state: DialogState | None, msg: InboundMessage, env: DialogEnv) -> Turn:
@@ -109,7 +108,7 @@ def begin_turn(state: DialogState | None, msg: InboundMessage, env: DialogEnv) -
         back = state.slots.resume_stage
         if not back:
             return Turn(None, msg, env, stored=stored)
-        slots = copy.deepcopy(state.slots)
+        slots = state.slots.copy()
         slots.resume_stage = None
         slots.supplement_case = None
         state = DialogState(Stage(back), slots, state.updated_at, state.started_at)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
-from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import fields
+from dataclasses import replace
 from datetime import date
 from datetime import datetime
 from enum import StrEnum
@@ -92,7 +92,18 @@ class Slots:
     supplement_case: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)} | self._lists()
+
+    def copy(self) -> Slots:
+        """A copy that shares nothing mutable (cheaper than deepcopy; runs on every turn)."""
+        return replace(self, **self._lists())
+
+    def _lists(self) -> dict[str, Any]:
+        return {
+            "candidates": list(self.candidates),
+            "location": list(self.location) if self.location is not None else None,
+            "evidence": [dict(e) for e in self.evidence],
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Slots:

@@ -6,6 +6,7 @@ the row's lock, so concurrent submissions never share a number.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from datetime import UTC
@@ -130,25 +131,30 @@ def for_citizen(*, session: orm.Session, pseudonym: str, limit: int = 10) -> lis
     return list(session.scalars(stmt.limit(limit)))
 
 
-def recent_for_citizen(*, session: orm.Session, pseudonym: str, limit: int = 10) -> list[sa.Row[Any]]:
-    """The citizen's latest cases as light rows (only what a conversation turn shows), newest first."""
-    stmt = (
+@functools.lru_cache(maxsize=8)
+def _recent(limit: int) -> sa.Select[Any]:
+    c = Case.__table__.c
+    return (
         sa.select(
-            Case.id,
-            Case.number,
-            Case.state,
-            Case.respondent_unit,
-            Case.category,
-            Case.created_at,
-            Case.updated_at,
-            Case.last_note,
-            Case.answer_due,
+            c.id,
+            c.number,
+            c.state,
+            c.respondent_unit,
+            c.category,
+            c.created_at,
+            c.updated_at,
+            c.last_note,
+            c.answer_due,
         )  # fmt: skip
-        .where(Case.pseudonym == pseudonym)
-        .order_by(Case.created_at.desc(), Case.id.desc())
+        .where(c.pseudonym == sa.bindparam("pseudonym"))
+        .order_by(c.created_at.desc(), c.id.desc())
         .limit(limit)
     )
-    return list(session.execute(stmt))
+
+
+def recent_for_citizen(*, session: orm.Session, pseudonym: str, limit: int = 10) -> list[sa.Row[Any]]:
+    """The citizen's latest cases as light rows (only what a conversation turn shows), newest first."""
+    return list(session.execute(_recent(limit), {"pseudonym": pseudonym}))
 
 
 _LAST_MESSAGE_KIND = (

@@ -1,4 +1,7 @@
-"""Repository for citizens' conversation drafts (plain JSON written by handlers.dialog). Never commits."""
+"""Repository for citizens' conversation drafts (plain JSON written by handlers.dialog). Never commits.
+
+A webhook turn reads the draft together with the sender's supervisor binding: `storage.turn.sender_view`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from sqlalchemy import orm
 
 from storage.models import Dialog
 
-_LOAD = sa.select(Dialog.__table__.c.data).where(Dialog.__table__.c.pseudonym == sa.bindparam("pseudonym"))
 _SAVE = sa.text(
     "INSERT INTO dialogs (pseudonym, data, updated_at) VALUES (:pseudonym, :data, :at) "
     "ON CONFLICT (pseudonym) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at"
@@ -18,11 +20,6 @@ _SAVE = sa.text(
     sa.bindparam("data", type_=Dialog.__table__.c.data.type),
     sa.bindparam("at", type_=Dialog.__table__.c.updated_at.type),
 )
-
-
-def load(*, session: orm.Session, pseudonym: str) -> dict[str, Any] | None:
-    data = session.execute(_LOAD, {"pseudonym": pseudonym}).scalar()
-    return dict(data) if data is not None else None
 
 
 def save(*, session: orm.Session, pseudonym: str, data: dict[str, Any], at: datetime) -> None:

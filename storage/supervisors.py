@@ -46,9 +46,5 @@ def bind(*, session: orm.Session, supervisor_id: str, openid: str, pseudonym: st
     row.code_hash, row.code_expires_at = None, None
 
 
-def supervisor_of(*, session: orm.Session, pseudonym: str) -> str | None:
-    return session.scalar(sa.select(SupervisorBinding.supervisor_id).where(SupervisorBinding.pseudonym == pseudonym))
-
-
 def bindings(*, session: orm.Session) -> dict[str, SupervisorBinding]:
     return {row.supervisor_id: row for row in session.scalars(sa.select(SupervisorBinding))}

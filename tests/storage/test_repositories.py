@@ -12,12 +12,15 @@ import sqlalchemy as sa
 from handlers.lifecycle import OPEN_STATES
 from storage import cases as cases_repo
 from storage import citizens
+from storage import dialogs
 from storage import inbound
 from storage import migrate
+from storage import turn
 from storage.db import Database
 from storage.models import CaseEvent
 from storage.models import Citizen
 from storage.models import Model
+from storage.models import SupervisorBinding
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
@@ -117,12 +120,35 @@ def test_citizen_touch_opens_the_service_window_only_for_messages(any_db_url: st
     db.dispose()
 
 
+def test_sender_view_reads_binding_and_draft_together_and_the_draft_round_trips(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    draft = {"version": 1, "stage": "describe", "slots": {"text": "窗口态度差😀", "evidence": [{"media_id": "m1"}]}}
+    with db.transaction() as s:
+        assert turn.sender_view(session=s, pseudonym="p1") == turn.SenderView(None, None)
+        dialogs.save(session=s, pseudonym="p1", data=draft, at=NOW)
+        assert turn.sender_view(session=s, pseudonym="p1") == turn.SenderView(None, draft)
+        dialogs.save(session=s, pseudonym="p1", data={**draft, "stage": "confirm"}, at=NOW)  # the upsert replaces
+        assert turn.sender_view(session=s, pseudonym="p1").dialog == {**draft, "stage": "confirm"}
+        s.add(SupervisorBinding(supervisor_id="sup_bdc", openid="o-sup", pseudonym="p2", bound_at=NOW))
+        s.flush()
+        assert turn.sender_view(session=s, pseudonym="p2") == turn.SenderView("sup_bdc", None)
+        dialogs.clear(session=s, pseudonym="p1")
+        assert turn.sender_view(session=s, pseudonym="p1") == turn.SenderView(None, None)
+    db.dispose()
+
+
 def test_inbound_claim_is_once_per_key(any_db_url: str) -> None:
     db = Database(any_db_url)
     kw = dict(msg_id="1", msg_type="text", event=None, pseudonym="p", created_at=NOW, received_at=NOW)
     with db.transaction() as s:
-        assert inbound.claim(session=s, msg_key="m:1", **kw) is not None
+        first = inbound.claim(session=s, msg_key="m:1", **kw)
+        assert isinstance(first, int)
         assert inbound.claim(session=s, msg_key="m:1", **kw) is None
+        assert inbound.claim(session=s, msg_key="m:2", **kw) not in (None, first)
+        inbound.finish(session=s, record_id=first, outcome="handled", reply_text="您好😀", at=NOW)
+        stored = inbound.get(session=s, msg_key="m:1")
+        assert stored is not None and stored.id == first
+        assert (stored.outcome, stored.reply_text, stored.reply_created_at) == ("handled", "您好😀", NOW)
     db.dispose()
 
 

@@ -172,3 +172,23 @@ def test_the_machine_is_declared_for_every_stage_and_drawn() -> None:
 def test_slots_defaults_are_an_empty_anonymous_draft() -> None:
     slots = Slots()
     assert slots.anonymous and not slots.has_content and slots.evidence == []
+
+
+def test_a_slots_copy_shares_nothing_mutable_and_serialises_like_asdict() -> None:
+    from dataclasses import asdict
+
+    slots = Slots(text="窗口态度差", candidates=["bdc", "cgs"], location=[30.5, 114.3, "江岸区"],
+                  evidence=[{"kind": "image", "media_id": "m1", "pic_url": "http://x/1.jpg"}])  # fmt: skip
+    assert slots.to_dict() == asdict(slots)
+    json.dumps(slots.to_dict())  # plain JSON, as the database keeps it
+    copy = slots.copy()
+    assert copy == slots
+    copy.candidates.append("sbj")
+    copy.location[2] = "武昌区"  # type: ignore[index]
+    copy.evidence[0]["media_id"] = "m2"
+    copy.evidence.append({"kind": "voice"})
+    assert slots.candidates == ["bdc", "cgs"] and slots.location == [30.5, 114.3, "江岸区"]
+    assert slots.evidence == [{"kind": "image", "media_id": "m1", "pic_url": "http://x/1.jpg"}]
+    dumped = slots.to_dict()
+    dumped["evidence"][0]["media_id"] = "changed"
+    assert slots.evidence[0]["media_id"] == "m1"
