@@ -23,6 +23,7 @@ from handlers.deadlines import extend
 from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import transition
+from handlers.routing import candidates
 from handlers.routing import route
 from nlp.similarity import similar
 from storage import cases as cases_repo
@@ -121,22 +122,30 @@ def submit(
 
 
 RELATED_WINDOW = timedelta(days=7)
+# At most this many links per new case, the most similar (then the newest) first: a wave of copies of one
+# message would otherwise link every case to every other and grow each submission with the wave.
+RELATED_LIMIT = 5
 
 
 def link_related(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> list[str]:
     """Link a new case to very similar open cases about the same unit from the last 7 days (audited both ways)."""
-    recent = session.scalars(
-        sa.select(Case).where(
+    recent = session.execute(
+        sa.select(Case.id, Case.number, Case.text)
+        .where(
             Case.respondent_unit == case.respondent_unit,
             Case.id != case.id,
             Case.created_at >= now - RELATED_WINDOW,
             Case.state.in_(list(OPEN_STATES)),
         )
+        .order_by(Case.created_at.desc(), Case.id.desc())
     ).all()
-    matches = similar(case.text, ((c.number, c.text) for c in recent))
-    by_number = {c.number: c for c in recent}
+    matches = similar(case.text, ((r.number, r.text) for r in recent))[:RELATED_LIMIT]
+    if not matches:
+        return []
+    others = {c.number: c for c in session.scalars(sa.select(Case).where(Case.number.in_([m.key for m in matches])))}
+    cases_repo.prefetch_audit_tails(session=session, case_ids=[c.id for c in others.values()])
     for m in matches:
-        other = by_number[m.key]
+        other = others[m.key]
         for a, b in ((case, other), (other, case)):
             cases_repo.append_event(session=session, case=a, at=now, actor="system", action="relate",
                                     from_state=a.state, to_state=a.state, note=f"{b.number} {m.score:.2f}")  # fmt: skip
@@ -189,7 +198,8 @@ def hot_spot_check(session: orm.Session, rt: Runtime, case: Case, now: datetime)
 def dispatch_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, *, actor: str) -> None:
     """Route (or send to triage) and tell the chosen supervisors."""
     city = rt.settings.city
-    load = cases_repo.open_load(session=session, open_states=OPEN_STATES)
+    pool = candidates(category=case.category, unit=case.respondent_unit, city=city)
+    load = cases_repo.open_load(session=session, open_states=OPEN_STATES, supervisor_ids=pool)
     decision = route(category=case.category, unit=case.respondent_unit, triage=case.triage, city=city, load=load)
     before = case.state
     case.state = transition(case.state, decision.action)

@@ -69,6 +69,16 @@ def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, lo
     return RouteDecision("route", tuple(assignees), "respondent unit supervisors")
 
 
+def candidates(*, category: str, unit: str | None, city: CityConfig) -> set[str]:
+    """Every supervisor `route` could pick for such a case: only their open load needs counting."""
+    pool = eligible(city, OFFICE, unit)
+    if unit is not None and city.unit(unit) is not None:
+        pool += eligible(city, unit, unit)
+        if category == "corruption":
+            pool += eligible(city, DISCIPLINE, unit)
+    return {s.id for s in pool}
+
+
 def may_handle(supervisor_id: str, unit: str | None, city: CityConfig) -> bool:
     """The server-side check behind every reassignment: refuse anyone from the accused unit."""
     sup = next((s for s in city.supervisors if s.id == supervisor_id), None)

@@ -47,6 +47,7 @@ def create(*, session: orm.Session, number: str, now: datetime, **fields: Any) -
     case = Case(number=number, public_id=secrets.token_hex(12), created_at=now, updated_at=now, **fields)
     session.add(case)
     session.flush()
+    session.info.setdefault(_TAILS, {})[case.id] = (0, GENESIS)  # a new case has no audit events yet
     return case
 
 
@@ -69,13 +70,8 @@ def append_event(
     to_state: str | None,
     note: str | None = None,
 ) -> CaseEvent:
-    last = session.execute(
-        sa.select(CaseEvent.seq, CaseEvent.hash)
-        .where(CaseEvent.case_id == case.id)
-        .order_by(CaseEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    last_seq_, prev = _audit_tail(session, case.id)
+    seq = last_seq_ + 1
     # The database hands times back in UTC; hashing the same instant in another zone would break the chain.
     at = at.astimezone(UTC)
     fields = AuditFields(case.number, seq, at, actor, action, from_state, to_state, note)
@@ -92,7 +88,52 @@ def append_event(
         hash=audit_hash(prev, fields),
     )
     session.add(event)
+    session.info.setdefault(_TAILS, {})[case.id] = (seq, event.hash)
     return event
+
+
+_TAILS = "zhiyong.audit_tails"
+
+
+def _audit_tail(session: orm.Session, case_id: int) -> tuple[int, str]:
+    """(seq, hash) of the case's last audit event, remembered per session once read or written.
+
+    Several events are often appended to one case in one transaction (submit, route, relate; a ladder rung and
+    its escalation); reading the tail once instead of before each (which also flushed every pending event one
+    at a time) keeps a submission at a handful of statements. The memo lives in `session.info`, so it ends with
+    the transaction; concurrent writers are still kept apart by the (case_id, seq) unique constraint.
+    """
+    tails: dict[int, tuple[int, str]] = session.info.setdefault(_TAILS, {})
+    if case_id not in tails:
+        last = session.execute(
+            sa.select(CaseEvent.seq, CaseEvent.hash)
+            .where(CaseEvent.case_id == case_id)
+            .order_by(CaseEvent.seq.desc())
+            .limit(1)
+        ).first()
+        tails[case_id] = (last[0], last[1]) if last else (0, GENESIS)
+    return tails[case_id]
+
+
+def prefetch_audit_tails(*, session: orm.Session, case_ids: Iterable[int]) -> None:
+    """Read the audit tails of several cases in one statement (before appending an event to each)."""
+    tails: dict[int, tuple[int, str]] = session.info.setdefault(_TAILS, {})
+    wanted = sorted(set(case_ids) - set(tails))
+    if not wanted:
+        return
+    last = (
+        sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.seq).label("seq"))
+        .where(CaseEvent.case_id.in_(wanted))
+        .group_by(CaseEvent.case_id)
+        .subquery()
+    )
+    stmt = sa.select(CaseEvent.case_id, CaseEvent.seq, CaseEvent.hash).join(
+        last, sa.and_(CaseEvent.case_id == last.c.case_id, CaseEvent.seq == last.c.seq)
+    )
+    for case_id, seq, hash_ in session.execute(stmt):
+        tails[case_id] = (seq, hash_)
+    for case_id in wanted:
+        tails.setdefault(case_id, (0, GENESIS))
 
 
 def events(*, session: orm.Session, case_id: int) -> list[CaseEvent]:
@@ -199,13 +240,18 @@ def assignees(*, session: orm.Session, case_id: int, active_only: bool = True) -
     return list(session.scalars(stmt))
 
 
-def open_load(*, session: orm.Session, open_states: Iterable[str]) -> dict[str, int]:
+def open_load(
+    *, session: orm.Session, open_states: Iterable[str], supervisor_ids: Iterable[str] | None = None
+) -> dict[str, int]:
+    """Open cases per supervisor (active assignments only), for everyone or just `supervisor_ids`."""
     stmt = (
         sa.select(Assignment.supervisor_id, sa.func.count())
         .join(Case, Case.id == Assignment.case_id)
         .where(Assignment.active.is_(True), Case.state.in_(list(open_states)))
         .group_by(Assignment.supervisor_id)
     )
+    if supervisor_ids is not None:
+        stmt = stmt.where(Assignment.supervisor_id.in_(sorted(set(supervisor_ids))))
     return {sup: n for sup, n in session.execute(stmt)}
 
 
@@ -248,7 +294,7 @@ def supervisors_counts(*, session: orm.Session, supervisor_ids: Iterable[str], n
 
 def last_seq(*, session: orm.Session, case_id: int) -> int:
     """The number of audit events of a case (their seq runs 1..n without gaps)."""
-    return session.scalar(sa.select(sa.func.max(CaseEvent.seq)).where(CaseEvent.case_id == case_id)) or 0
+    return _audit_tail(session, case_id)[0]
 
 
 def cases_for_supervisor(

@@ -12,6 +12,7 @@ from handlers import lifecycle
 from handlers.followup import parse_rating
 from handlers.lifecycle import IllegalTransition
 from handlers.lifecycle import transition
+from handlers.routing import candidates
 from handlers.routing import may_handle
 from handlers.routing import route
 from handlers.supervisor import parse
@@ -79,6 +80,22 @@ def test_corruption_also_goes_to_the_discipline_commission() -> None:
 def test_unsure_or_unknown_unit_goes_to_triage() -> None:
     assert route(category="other", unit=None, triage=False, city=CITY, load={}).action == "to_triage"
     assert route(category="other", unit="bdc", triage=True, city=CITY, load={}).assignees == (("sup_triage", "triage"),)
+
+
+def test_only_the_candidates_load_matters_to_routing() -> None:
+    """dispatch counts the open load of `candidates` only; every pick must come from that set, and loading
+    everyone else to the brim must not change a decision."""
+    units = [None, "nowhere", *(u.code for u in CITY.units)]
+    everyone = {s.id for s in CITY.supervisors}
+    for unit in units:
+        for category in ("attitude", "corruption", "other"):
+            for triage in (False, True):
+                pool = candidates(category=category, unit=unit, city=CITY)
+                for load in ({}, {sid: i for i, sid in enumerate(sorted(everyone))}):
+                    d = route(category=category, unit=unit, triage=triage, city=CITY, load=load)
+                    assert {sid for sid, _ in d.assignees} <= pool, (unit, category, triage)
+                    others_full = {**load, **{sid: 10_000 for sid in everyone - pool}}
+                    assert route(category=category, unit=unit, triage=triage, city=CITY, load=others_full) == d
 
 
 @pytest.mark.parametrize(
