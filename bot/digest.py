@@ -26,6 +26,7 @@ from handlers.lifecycle import STATES
 from storage import cases as cases_repo
 from storage import jobs as ledger
 from storage import outbox
+from storage import reports
 from storage.models import Assignment
 from storage.models import Case
 
@@ -83,6 +84,21 @@ def facts(case: Case) -> figures.CaseFacts:
 
 
 def build(rt: Runtime, session: orm.Session, *, start: datetime, end: datetime, as_of: datetime, week: str) -> Digest:
+    """The digest's figures, computed by the database (`storage.reports`): a few aggregate queries whatever the
+    size of the history (1,000,000 cases: ~5 s on PostgreSQL against ~45 s for `build_from_objects`)."""
+    f = reports.digest_figures(session, start=start, end=end, as_of=as_of, units=[u.code for u in rt.settings.city.units])
+    return Digest(week, start, end, as_of, f.units, f.ranking, f.per_supervisor, f.overdue, f.escalated, f.hot_spots,
+                  f.typical_good, f.typical_bad)  # fmt: skip
+
+
+def build_from_objects(
+    rt: Runtime, session: orm.Session, *, start: datetime, end: datetime, as_of: datetime, week: str
+) -> Digest:
+    """The reference: `handlers.digest`'s definitions applied to every relevant case loaded as an object.
+
+    Kept as the specification `build` is checked against (tests/storage/test_reports.py) and as the benchmark's
+    comparison (bench/digest.py); it loads every relevant case and active assignment, so it does not scale.
+    """
     city = rt.settings.city
     relevant = sa.or_(
         Case.created_at.between(start, end),

@@ -1,4 +1,5 @@
-"""`storage.reports` (SQL aggregates) and `bot.digest.build` (ORM objects) agree on the same cases, field by field.
+"""`storage.reports` (SQL aggregates, what `bot.digest.build` uses) and `bot.digest.build_from_objects` (the
+reference over ORM objects) agree on the same cases, field by field.
 
 The fixture is the benchmarks' generator (bench/casegen.py) over five weeks around the digest week, plus cases
 pinned on every boundary (created, rated, closed and escalated exactly at the start and at the end, answered
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from bench import casegen
 from bot import create_app
 from bot.digest import build
+from bot.digest import build_from_objects
 from bot.runtime import runtime
 from storage import reports
 from storage.models import Assignment
@@ -68,8 +70,9 @@ def test_sql_aggregates_match_the_orm_digest(any_db_url: str) -> None:
             conn.execute(sa.update(Assignment).where(Assignment.case_id % 17 == 0).values(active=False))
         units = [u.code for u in city.units]
         with rt.db.transaction() as session:
-            orm_digest = build(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")
+            orm_digest = build_from_objects(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")
             sql = reports.digest_figures(session, start=START, end=END, as_of=AS_OF, units=units)
+            job = build(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")  # what the job sends
     finally:
         rt.db.dispose()
 
@@ -84,7 +87,13 @@ def test_sql_aggregates_match_the_orm_digest(any_db_url: str) -> None:
     assert sql.typical_bad == orm_digest.typical_bad
 
     def sorted_lists(d: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
-        # `build` walks assignments in the database's order (no ORDER BY); the sets are what must agree.
+        # `build_from_objects` walks assignments in the database's order (no ORDER BY); the sets are what must agree.
         return {sup: {k: sorted(v) for k, v in lists.items()} for sup, lists in d.items()}
 
     assert sorted_lists(sql.per_supervisor) == sorted_lists(orm_digest.per_supervisor)
+    assert (job.units, job.overdue, job.escalated, job.hot_spots, job.typical_good, job.typical_bad) == (
+        orm_digest.units, orm_digest.overdue, orm_digest.escalated, orm_digest.hot_spots, orm_digest.typical_good,
+        orm_digest.typical_bad,
+    )  # fmt: skip
+    assert [s.unit for s in job.ranking] == [s.unit for s in orm_digest.ranking]
+    assert sorted_lists(job.per_supervisor) == sorted_lists(orm_digest.per_supervisor)
