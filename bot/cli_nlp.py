@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -155,48 +156,83 @@ def _classify_history(classifier: Any, obj: dict[str, Any], record_id: Any, thre
 @click.option("--label-col", default="label", show_default=True, help="Label column.")
 @click.option("--out", type=click.Path(file_okay=False), help="Output model directory (default: nlp/model).")
 @click.option("--cv", type=click.IntRange(min=0), default=0, help="Also report N-fold stratified macro-F1.")
-def train_command(data: str | None, text_col: str, label_col: str, out: str | None, cv: int) -> None:
+@click.option(
+    "--include-corrections",
+    is_flag=True,
+    help="Add the console's reclassifications (read from the database) to the complaint model's examples.",
+)
+def train_command(
+    data: str | None, text_col: str, label_col: str, out: str | None, cv: int, include_corrections: bool
+) -> None:
     """Train the complaint model from nlp/data, or with --data a model for that file's labels."""
     from nlp import training
-    from nlp.specs import specs_from_config
 
+    if include_corrections and data is not None:
+        raise click.UsageError("--include-corrections adds to the complaint model; it cannot be used with --data")
     started = time.monotonic()
-    units, categories = specs_from_config(_city())
     out_dir = _model_dir(out)
-    try:
-        if data is None:
-            if cv:
-                reports = training.cross_validate_complaints(units, categories, n_folds=cv, progress=_progress)
-                for head, report in reports.items():
-                    click.echo(
-                        f"{cv}-fold grouped CV {head}: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}"
-                    )
-            model = training.train_complaint_model(units, categories, progress=_progress)
-        else:
-            text_cols = _cols(text_col)
-            _progress(f"reading {data}")
-            records = training.read_table(Path(data), text_cols=text_cols, label_cols=[label_col])
-            _progress(f"{len(records)} labelled rows")
-            corpus = training.history_corpus(records, progress=_progress)
-            if cv:
-                report = training.cross_validate_history(
-                    records, text_cols=text_cols, label_col=label_col, n_folds=cv, corpus=corpus, progress=_progress
-                )
-                click.echo(f"{cv}-fold stratified CV: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")
-            model = training.train_history_model(
-                records,
-                text_cols=text_cols,
-                label_col=label_col,
-                source=str(Path(data).resolve()),
-                corpus=corpus,
-                progress=_progress,
-            )
-    except (training.DataError, training.LearnerError) as exc:
-        raise click.ClickException(str(exc)) from None
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            if data is None:
+                model = _train_complaints(cv, Path(tmp) / "train.jsonl" if include_corrections else None)
+            else:
+                model = _train_history(Path(data), _cols(text_col), label_col, cv)
+        except (training.DataError, training.LearnerError) as exc:
+            raise click.ClickException(str(exc)) from None
     model.save(out_dir)
     labels = model.metadata["labels"]
     summary = ", ".join(f"{head}: {len(classes)} classes" for head, classes in labels.items())
     click.echo(f"saved {model.kind} model to {out_dir} ({summary}; {time.monotonic() - started:.1f}s)")
+
+
+def _train_complaints(cv: int, with_corrections: Path | None) -> Any:
+    """The complaint model from the shipped examples, plus the console's corrections when a path is given."""
+    from nlp import training
+    from nlp.builtin import TRAIN_FILE
+    from nlp.specs import specs_from_config
+
+    units, categories = specs_from_config(_city())
+    examples, source = TRAIN_FILE, None
+    if with_corrections is not None:
+        examples, n = _corrections_file(with_corrections)
+        source = f"builtin+corrections ({n})"
+        _progress(f"{n} correction(s) from the console added to the training examples")
+    if cv:
+        reports = training.cross_validate_complaints(units, categories, data=examples, n_folds=cv, progress=_progress)
+        for head, report in reports.items():
+            click.echo(f"{cv}-fold grouped CV {head}: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")
+    return training.train_complaint_model(units, categories, data=examples, source=source, progress=_progress)
+
+
+def _corrections_file(out: Path) -> tuple[Path, int]:
+    """The shipped examples followed by the corrections (latest per case, masked) as one JSONL file."""
+    from bot.console.corrections import training_file
+    from bot.runtime import runtime
+
+    try:
+        rt = runtime()
+    except Exception as exc:  # noqa: BLE001 - name what is missing rather than train without the corrections
+        raise click.ClickException(f"--include-corrections reads the database (DATABASE_URL): {exc}") from None
+    return training_file(rt.db, out)
+
+
+def _train_history(path: Path, text_cols: list[str], label_col: str, cv: int) -> Any:
+    """A model for a city's own labelled history file (one label column)."""
+    from nlp import training
+
+    _progress(f"reading {path}")
+    records = training.read_table(path, text_cols=text_cols, label_cols=[label_col])
+    _progress(f"{len(records)} labelled rows")
+    corpus = training.history_corpus(records, progress=_progress)
+    if cv:
+        report = training.cross_validate_history(
+            records, text_cols=text_cols, label_col=label_col, n_folds=cv, corpus=corpus, progress=_progress
+        )
+        click.echo(f"{cv}-fold stratified CV: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")
+    return training.train_history_model(
+        records, text_cols=text_cols, label_col=label_col, source=str(path.resolve()), corpus=corpus,
+        progress=_progress,
+    )  # fmt: skip
 
 
 @nlp_cli.command("eval")

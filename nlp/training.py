@@ -281,9 +281,13 @@ def train_complaint_model(
     categories: Sequence[CategorySpec],
     *,
     data: Path = TRAIN_FILE,
+    source: str | None = None,
     progress: Progress = _quiet,
 ) -> TextModel:
-    """The project's own category + unit model, from `data` (default nlp/data/train.jsonl)."""
+    """The project's own category + unit model, from `data` (default nlp/data/train.jsonl).
+
+    `source` names the data in the model's metadata (default: "builtin", or the file's path).
+    """
     progress(f"reading {data}")
     records = read_complaints(data)
     known_units = {u.code for u in units} | {NO_UNIT}
@@ -305,7 +309,7 @@ def train_complaint_model(
     )
     metadata = {
         "kind": KIND_COMPLAINT,
-        "source": "builtin" if data.resolve() == TRAIN_FILE.resolve() else str(data),
+        "source": source or ("builtin" if data.resolve() == TRAIN_FILE.resolve() else str(data)),
         "recipe": RECIPE,
         "data_sha256": file_sha256(data, VOCAB_FILE),
         "specs_sha256": specs_sha256(units, categories),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from nlp.builtin import data_sha256 as builtin_data_sha256
+from nlp.model import read_metadata
 from tests.integration.console_helpers import create_staff
 from tests.integration.console_helpers import login
 from tests.integration.console_helpers import public_id
@@ -119,6 +121,18 @@ def test_reclassify_is_audited_and_exported_for_training(app, wechat, db_url: st
     full = tmp_path / "train.jsonl"
     result = app.test_cli_runner().invoke(args=["corrections", "export", "--with-builtin", "--out", str(full)])
     assert result.exit_code == 0 and full.read_text("utf-8").rstrip().endswith(json.dumps(row, ensure_ascii=False))
+
+    # The model learns from them: `nlp train --include-corrections` trains on the shipped examples plus these.
+    model_dir = tmp_path / "model"
+    trained = app.test_cli_runner().invoke(args=["nlp", "train", "--include-corrections", "--out", str(model_dir)])
+    assert trained.exit_code == 0, trained.output
+    assert "1 correction(s) from the console added" in trained.stderr and "saved complaint model" in trained.stdout
+    metadata = read_metadata(model_dir)
+    assert metadata is not None and metadata["source"] == "builtin+corrections (1)"
+    assert metadata["data_sha256"] != builtin_data_sha256()  # it saw more than the shipped examples
+    assert metadata["labels"]["category"] and metadata["labels"]["unit"]
+    misuse = app.test_cli_runner().invoke(args=["nlp", "train", "--include-corrections", "--data", str(full)])
+    assert misuse.exit_code != 0 and "--data" in misuse.output
 
 
 def test_extension_is_requested_by_the_supervisor_and_approved_by_the_office(app, wechat, db_url: str) -> None:  # type: ignore[no-untyped-def]
