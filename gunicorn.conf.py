@@ -8,7 +8,10 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '5000')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", str(min(4, multiprocessing.cpu_count() * 2))))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A webhook turn is mostly CPU (crypto, dialog, SQL building): more threads per worker mostly fight over the GIL.
+# bench/webhook.py on 2 cores, same run: 2 threads gave the full turn 0.24-0.25x of the echo on PostgreSQL and a
+# lower p99 than 4 threads (0.20-0.22x). With the database on another host (longer waits), raise it.
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 worker_class = "gthread"
 preload_app = True  # config validated and the classifier loaded once, before forking
 timeout = 30  # WeChat gives up after 5 s; a stuck worker is recycled

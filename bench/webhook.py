@@ -1,6 +1,6 @@
 """Webhook throughput: the full zhiyong intake turn vs bare echo baselines, same machine, same run.
 
-Contenders, each under gunicorn with the same settings (gunicorn.conf.py, 2 workers x 4 threads by default):
+Contenders, each under gunicorn with the same settings (gunicorn.conf.py: 2 workers x GUNICORN_THREADS, default 2):
 - baseline: a bare Flask + wechatpy safe-mode echo (bench/echo_app.py): decrypt, parse, echo, encrypt;
 - WeRoBot's safe-mode echo with its default session storage (SQLite) and without sessions (bench/echo_werobot.py),
   when WeRoBot is installed (`pip install werobot==1.13.1`);
@@ -227,7 +227,8 @@ def main() -> int:
             contenders.append(Contender(f"zhiyong full turn, {kind}", "bot:create_app()", env))
 
         print(f"webhook benchmark: {args.seconds:g} s per contender in {args.rounds} rounds, {args.concurrency} "
-              f"concurrent, gunicorn {args.workers} workers x 4 threads, {os.cpu_count()} CPUs")  # fmt: skip
+              f"concurrent, gunicorn {args.workers} workers x {os.environ.get('GUNICORN_THREADS', '2')} threads, "
+              f"{os.cpu_count()} CPUs")  # fmt: skip
         for c in contenders:
             c.proc, c.port = start(c.spec, c.env, args.workers)
             stack.callback(_stop, c.proc)
