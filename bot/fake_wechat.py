@@ -130,6 +130,7 @@ class FakeWechat:
         self.unsubscribed: set[str] = set()
         self.window_closed: set[str] = set()
         self.qrcodes: list[dict[str, Any]] = []
+        self.callback_ip_list: list[str] = ["127.0.0.1", "::1"]  # what getcallbackip answers
         self._faults: dict[str, deque[Fault]] = {}
         self._forever: dict[str, Fault] = {}
         self._ids = itertools.count(1)
@@ -307,7 +308,8 @@ def create_fake_app(state: FakeWechat) -> Flask:
             return media_get()
         if endpoint == "qrcode/create":
             return qrcode_create()
-        return jsonify({"ip_list": ["127.0.0.1", "::1"]})
+        with state.lock:
+            return jsonify({"ip_list": list(state.callback_ip_list)})
 
     def stable_token() -> Response:
         data = body()

@@ -21,6 +21,7 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 
+from bot.callback_ips import CallbackIps
 from bot.settings import Settings
 from bot.wechat import WechatProtocol
 from handlers.calendar import WorkCalendar
@@ -63,6 +64,23 @@ class Runtime:
 
                 _CLASSIFIERS[key] = load_classifier_from_config(city)
             return _CLASSIFIERS[key]
+
+    @cached_property
+    def callback_ips(self) -> CallbackIps | None:
+        """WeChat's push addresses for flagging pushes from elsewhere; None when the check is off (default: on in
+        production, set WECHAT_CALLBACK_IP_CHECK to choose)."""
+        env = self.settings.env
+        enabled = env.callback_ip_check if env.callback_ip_check is not None else env.environment == "production"
+        if not enabled:
+            return None
+
+        def fetch() -> list[str]:
+            from bot.wechat_api import WechatApi
+
+            with WechatApi.from_runtime(self) as api:
+                return api.callback_ips()
+
+        return CallbackIps(fetch, self.clock)
 
     def pseudonymize(self, openid: str) -> str:
         """HMAC of the openid under its own key: stable, not reversible without the restricted table."""

@@ -37,6 +37,7 @@ from bot.runtime import Runtime
 from bot.wechat_api import ErrorKind
 from bot.wechat_api import WechatApi
 from bot.wechat_api import WechatApiError
+from storage import citizens
 from storage import outbox
 from storage.models import Citizen
 from storage.models import OutboxMessage
@@ -49,6 +50,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # WeChat's customer-service window is 48 h after the user's last message; stop a little early so a send that
 # races the closing window goes out as a template instead of bouncing with 45015.
 SERVICE_WINDOW = timedelta(hours=48) - timedelta(minutes=2)
+NOT_FOLLOWING = 43004  # errcode: the recipient does not follow the account
 DEFAULT_RATE_PER_SECOND = 20.0
 PAYLOAD_KEYS = frozenset({"text", "template"})
 SUPERVISOR_TEMPLATE_KEYS = frozenset({"kind", "count_new", "count_overdue", "link"})
@@ -314,6 +316,19 @@ class _Sender:
         msgid = self.api.send_template(recipient.openid, template_id, data, url)
         return _Outcome("sent", channel="template", msgid=msgid)
 
+    def _not_following(self, row: OutboxMessage) -> None:
+        """WeChat says the recipient no longer follows the account (we missed or have not yet seen the
+        unsubscribe event): remember it, so the citizen's later messages fail here instead of at WeChat; a new
+        subscribe event turns it back on."""
+        if row.recipient_kind == "citizen":
+            with self.rt.db.transaction() as session:
+                citizens.set_subscribed(session=session, pseudonym=row.recipient, subscribed=False, at=self.now)
+            log.info("outbox %s: recipient does not follow the account (43004); citizen marked unsubscribed", row.id)
+        else:
+            alert_log.error(
+                "ALERT outbox %s: supervisor %s no longer follows the account (43004)", row.id, row.recipient
+            )
+
     def _outcome(self, row: OutboxMessage, exc: WechatApiError) -> _Outcome:
         detail = str(exc)
         if exc.endpoint in ("stable_token", "token"):
@@ -333,6 +348,8 @@ class _Sender:
                 return _Outcome("parked", detail, stop=f"access token rejected after refresh ({exc.errcode})")
             return _Outcome("retry", detail, stop="access token rejected; refresh throttled")
         if exc.kind is ErrorKind.PERMANENT:
+            if exc.errcode == NOT_FOLLOWING:
+                self._not_following(row)
             return _Outcome("failed", detail)
         if exc.kind is ErrorKind.FALLBACK:
             return _Outcome("failed", f"{detail}; no template fallback")

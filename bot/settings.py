@@ -80,6 +80,7 @@ _ENV_KEYS = {
     "public_base_url": "PUBLIC_BASE_URL",
     "environment": "ZHIYONG_ENV",
     "trusted_proxies": "TRUSTED_PROXIES",
+    "callback_ip_check": "WECHAT_CALLBACK_IP_CHECK",
 }
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_ENV_FILE = INSTANCE_DIR / "dev.env"
@@ -104,6 +105,7 @@ class EnvSettings(BaseModel):
     public_base_url: str = "http://127.0.0.1:5000"
     environment: Literal["development", "production", "test"] = "production"
     trusted_proxies: int = Field(default=0, ge=0, le=3)  # reverse proxies in front (nginx = 1): X-Forwarded-*
+    callback_ip_check: bool | None = None  # flag pushes from outside getcallbackip; default: on in production
 
     @field_validator("wechat_api_base_url", "public_base_url")
     @classmethod

@@ -12,6 +12,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import intake
+from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.wechat import Malformed
 from bot.wechat import Rejected
@@ -62,10 +63,12 @@ def receive() -> Response:
         security_log.warning("push rejected status=%s reason=%s", rej.status, rej.reason)
         return _plain("forbidden" if rej.status == 403 else "bad request", rej.status)
     except Malformed as bad:
+        _flag_unlisted_sender(rt)
         # Authenticated but unusable: WeChat would retry it forever, so keep the reason and say success.
         log.warning("push dead-lettered reason=%s", bad)
         intake.record_malformed(rt, str(bad))
         return _plain("success")
+    _flag_unlisted_sender(rt, msg.key)
     try:
         result = intake.process(rt, msg, opened.plaintext)
     except sa_exc.OperationalError:
@@ -82,6 +85,13 @@ def receive() -> Response:
         xml = rt.protocol.seal(xml, timestamp=opened.timestamp, nonce=opened.nonce, random16=rt.reply_random(msg.key))
     log.debug("push answered key=%s ms=%.1f", msg.key, (time.perf_counter() - started) * 1000)
     return Response(xml, content_type="application/xml; charset=utf-8")
+
+
+def _flag_unlisted_sender(rt: Runtime, key: str = "-") -> None:
+    """An authenticated push from an address WeChat does not list: processed, but flagged (RELIABILITY 27)."""
+    ips = rt.callback_ips
+    if ips is not None and ips.check(request.remote_addr) is False:
+        security_log.warning("push from an address not in getcallbackip addr=%s key=%s", request.remote_addr, key)
 
 
 @bp.get("/healthz")

@@ -377,6 +377,30 @@ def test_permanent_errors_fail_without_retries(rt: Runtime, fake: RunningFake, c
     assert send_calls(fake, "message/custom/send") == 1
 
 
+def test_43004_marks_the_citizen_unsubscribed_until_they_subscribe_again(
+    rt: Runtime, fake: RunningFake, clock: Clock
+) -> None:
+    openid = "o_left_quietly"
+    who = add_citizen(rt, openid, last_message_at=clock.now - timedelta(hours=1))
+    fake.state.unsubscribed.add(openid)  # the unsubscribe event never reached us
+    enqueue(rt, "k43a", who, citizen_payload("ZY2611270001"))
+    assert run(rt, clock).failed == 1
+    with rt.db.transaction() as session:
+        citizen = session.get(Citizen, who)
+        assert citizen is not None and citizen.subscribed is False and citizen.unsubscribed_at == clock.now
+    # Later messages to them fail here, without another call WeChat would refuse.
+    enqueue(rt, "k43b", who, citizen_payload("ZY2611270002"))
+    assert run(rt, clock).failed == 1
+    assert row(rt, "k43b").last_error == "citizen unsubscribed"
+    assert send_calls(fake, "message/custom/send") == 1
+    # Following the account again turns messages back on.
+    with rt.db.transaction() as session:
+        citizens.set_subscribed(session=session, pseudonym=who, subscribed=True, at=clock.now)
+    fake.state.unsubscribed.discard(openid)
+    enqueue(rt, "k43c", who, citizen_payload("ZY2611270003"))
+    assert run(rt, clock).sent == 1
+
+
 def test_quota_parks_until_midnight_in_shanghai(rt: Runtime, fake: RunningFake, clock: Clock, caplog) -> None:  # type: ignore[no-untyped-def]
     who = add_citizen(rt, "o_citizen_13", last_message_at=None)  # template path
     enqueue(rt, "k13a", who, citizen_payload("ZY2611270001"))
