@@ -1,5 +1,5 @@
 """Operator commands for what leaves the system: `flask --app bot outbox drain|list|unpark`,
-`flask --app bot evidence fetch`, and the development-only `flask --app bot fake-wechat`.
+`flask --app bot evidence fetch|verify`, and the development-only `flask --app bot fake-wechat`.
 
 Listings show ids, recipients (pseudonyms or supervisor ids), states and errors — never payloads or openids.
 """
@@ -7,6 +7,7 @@ Listings show ids, recipients (pseudonyms or supervisor ids), states and errors 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,9 @@ from bot.runtime import runtime
 from storage import outbox
 
 outbox_cli = AppGroup("outbox", help="The outbox: send what is due, list rows, release parked rows.")
-evidence_cli = AppGroup("evidence", help="Evidence media: download from WeChat before it expires.")
+evidence_cli = AppGroup(
+    "evidence", help="Evidence media: download from WeChat before it expires; verify stored files by SHA-256."
+)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -112,14 +115,56 @@ def unpark_command(ids: tuple[int, ...], recipient: str | None, all_rows: bool) 
 @evidence_cli.command("fetch")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--at", "at", default=None, help="Run as if it were this time (ISO 8601; default: now).")
-def evidence_fetch_command(limit: int, at: str | None) -> None:
-    """Download pending evidence (photos, voice) from WeChat, strip images, store with SHA-256."""
-    from bot.evidence import fetch_pending
+@click.option(
+    "--id",
+    "ids",
+    multiple=True,
+    type=int,
+    help="Re-download this stored row and compare with its recorded SHA-256 (repeatable; within 72 h).",
+)
+def evidence_fetch_command(limit: int, at: str | None, ids: tuple[int, ...]) -> None:
+    """Download pending evidence (photos, voice) from WeChat, strip images, store with SHA-256.
 
-    report = fetch_pending(runtime(), now=_parse_at(at), limit=limit)
+    A download that differs from a recorded SHA-256 never replaces the original: it is reported, logged as an
+    alert, and the command exits 1.
+    """
+    from bot.evidence import fetch_pending
+    from bot.evidence import refetch
+
+    if ids:
+        report = refetch(runtime(), ids=sorted(set(ids)), now=_parse_at(at))
+    else:
+        report = fetch_pending(runtime(), now=_parse_at(at), limit=limit)
     click.echo(" ".join(f"{k}={v}" for k, v in report.as_dict().items() if v is not None))
     if report.stopped:
         raise click.ClickException(f"fetch stopped: {report.stopped}")
+    if report.mismatch:
+        raise click.ClickException(f"{report.mismatch} download(s) differ from what is recorded; originals kept")
+
+
+@evidence_cli.command("verify")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report on stdout, for scripts.")
+def evidence_verify_command(as_json: bool) -> None:
+    """Re-read every stored evidence file and compare its SHA-256 with the recorded one; exit 1 on any problem.
+
+    Problems name the evidence id and case number (never case text, openids or phones) and are logged as alerts.
+    Progress goes to stderr.
+    """
+    from bot.evidence import verify_store
+
+    def progress(checked: int, total: int) -> None:
+        click.echo(f"verified {checked}/{total}", err=True)
+
+    report = verify_store(runtime(), progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for p in report.problems:
+            click.echo(f"{p.problem.upper():<10} evidence {p.evidence_id} (case {p.case_number}): {p.description}"
+                       f"  {p.path or ''}")  # fmt: skip
+        click.echo(f"checked {report.checked} stored files, {len(report.problems)} problem(s)")
+    if report.problems:
+        sys.exit(1)
 
 
 @click.command("fake-wechat")

@@ -5,7 +5,25 @@ re-encoded with Pillow without EXIF, GPS, maker notes, thumbnails, XMP or ICC da
 stored, and its SHA-256 recorded. Voice (AMR/Speex/MP3) and video (MP4) are checked by signature and stored as
 they are. Files go to `instance/evidence/<case>/<evidence>-<hash>.<ext>` (0600, written to a temporary name
 and renamed, so a half-written file is never visible) and are never served without authentication.
-40007 or past 72 h → 'lost'; disk full → stays 'pending' with the error and an alert. RELIABILITY 44, 45, 60, 81.
+40007 (and no usable PicUrl) or past 72 h → 'lost'; disk full → stays 'pending' with the error and an alert. RELIABILITY 44, 45, 60, 81.
+
+PicUrl fallback: a photo push carries both MediaId and PicUrl. When media/get answers 40007 (or there is no media
+id) and the row has a PicUrl, the PicUrl is fetched instead: a plain GET on a fresh HTTP session (never the API
+client's, so the access token, cookies and netrc credentials never go to that host), a short timeout, the same
+10 MB cap, http(s) only (redirects are followed by hand, at most three, and only to http(s)); the bytes go
+through the same checks and stripping. A definite failure there (4xx, not an image, a bad redirect) → 'lost';
+a network error or 5xx → retry, until the 72 h cut-off.
+
+Repeated downloads compare hashes (RELIABILITY 60). A recorded SHA-256 is never replaced: a second download of a
+row that already has one (the lease ran out under a slow fetcher, or an operator's `evidence fetch --id`) that
+hashes the same leaves the row stored and writes no second file (it restores the recorded file only if that is
+missing or damaged; equal hashes prove the bytes are the same); one that hashes differently is not kept, the
+original stays, and `zhiyong.alert` says so. A run that crashed after renaming its file but before committing
+left an unrecorded `<evidence>-<hash>.<ext>`: the retry adopts it when the new download hashes the same, and
+otherwise records the new download, leaves the old file untouched and alerts (an unrecorded file proves nothing
+by itself: it may come from before a database restore). `flask --app bot evidence verify` re-reads every stored
+file and compares it with the recorded hash. Images are compared after stripping, so a Pillow/libjpeg upgrade
+that encodes differently would make an operator's re-fetch report a difference that is not tampering.
 """
 
 from __future__ import annotations
@@ -14,14 +32,20 @@ import errno
 import hashlib
 import logging
 import os
+import time
+from collections.abc import Callable
 from dataclasses import asdict
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
+import requests
 from PIL import Image
 from PIL import ImageOps
 from PIL import ImageSequence
@@ -29,6 +53,7 @@ from PIL import UnidentifiedImageError
 
 from bot.runtime import Runtime
 from bot.settings import INSTANCE_DIR
+from bot.wechat_api import MAX_MEDIA_BYTES
 from bot.wechat_api import ErrorKind
 from bot.wechat_api import Media
 from bot.wechat_api import WechatApi
@@ -43,10 +68,29 @@ MEDIA_LIFETIME = timedelta(hours=72)  # WeChat: temporary media are deleted afte
 MAX_PIXELS = 40_000_000  # well above any phone photo; refuses decompression bombs before decoding
 MAX_VOICE_BYTES = 2 * 1024 * 1024
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif")}
+IMAGE_KINDS = ("image", "photo", "picture")
+# The extensions this module writes (a leftover file with any other is not one of ours).
+EXT_TYPES = {ext: ctype for ctype, ext in IMAGE_FORMATS.values()} | {
+    "amr": "audio/amr",
+    "spx": "audio/speex",
+    "mp3": "audio/mpeg",
+    "mp4": "video/mp4",
+}
+PIC_URL_TIMEOUT = (3.0, 10.0)  # connect, read (seconds): a CDN answers fast or not at all
+PIC_URL_MAX_REDIRECTS = 3
+MAX_ALERT_LINES = 50  # `evidence verify`: one alert line per problem up to this, then a summary
 
 
 class Refused(Exception):
     """The content is not what it claims to be (or too large): never stored."""
+
+
+class PicUrlError(Exception):
+    """The PicUrl fallback failed; `transient` → worth another try later (network error, 5xx, 429)."""
+
+    def __init__(self, reason: str, *, transient: bool) -> None:
+        super().__init__(reason)
+        self.transient = transient
 
 
 @dataclass
@@ -56,6 +100,10 @@ class EvidenceReport:
     retry: int = 0
     lost: int = 0
     refused: int = 0
+    identical: int = 0  # downloaded again, same SHA-256 as recorded: nothing written
+    mismatch: int = 0  # downloaded again, different SHA-256: original kept, alert raised
+    from_pic_url: int = 0  # stored from the PicUrl after media/get said 40007
+    unavailable: int = 0  # `evidence fetch --id`: not re-downloaded (not stored, past 72 h, WeChat says no)
     stopped: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -147,7 +195,7 @@ def check_content(kind: str, media: Media) -> CleanFile:
 
     :raises Refused: the content does not match the kind.
     """
-    if kind in ("image", "photo", "picture"):
+    if kind in IMAGE_KINDS:
         return strip_image(media.content)
     if kind == "voice":
         return _voice(media.content)
@@ -158,26 +206,221 @@ def check_content(kind: str, media: Media) -> CleanFile:
     raise Refused(f"unsupported evidence kind {kind!r}")
 
 
+# -- the PicUrl fallback -------------------------------------------------------------------------------------
+
+
+class _NoCredentials(requests.auth.AuthBase):
+    """No Authorization header, ever; being an auth, it also keeps requests from reading ~/.netrc for the host."""
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers.pop("Authorization", None)
+        return r
+
+
+def _check_pic_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        raise PicUrlError("not a URL", transient=False) from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise PicUrlError(f"not an http(s) URL ({parts.scheme or 'no scheme'})", transient=False)
+    if parts.username or parts.password:
+        raise PicUrlError("the URL carries credentials", transient=False)
+
+
+def _read_pic(resp: requests.Response, deadline: float) -> Media:
+    status = resp.status_code
+    if status != 200:
+        raise PicUrlError(f"HTTP {status}", transient=status >= 500 or status == 429)
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
+        raise PicUrlError("larger than 10 MB", transient=False)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in resp.iter_content(65536):
+        size += len(chunk)
+        if size > MAX_MEDIA_BYTES:
+            raise PicUrlError("larger than 10 MB", transient=False)
+        if time.monotonic() > deadline:
+            raise PicUrlError("too slow", transient=True)
+        chunks.append(chunk)
+    ctype = resp.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+    return Media(content=b"".join(chunks), content_type=ctype)
+
+
+def download_pic_url(
+    url: str, *, timeout: tuple[float, float] = PIC_URL_TIMEOUT, http: requests.Session | None = None
+) -> Media:
+    """GET the PicUrl of a photo push: no token, no credentials, http(s) only (redirects too), at most 10 MB.
+
+    :raises PicUrlError: with `transient` set for network errors, timeouts, 5xx and 429.
+    """
+    session = http or requests.Session()  # never the API client's session: nothing of WeChat's goes along
+    deadline = time.monotonic() + 3 * sum(timeout)
+    try:
+        for _ in range(PIC_URL_MAX_REDIRECTS + 1):
+            _check_pic_url(url)
+            with session.get(
+                url,
+                timeout=timeout,
+                stream=True,
+                allow_redirects=False,
+                auth=_NoCredentials(),
+                headers={"Accept": "image/*"},
+            ) as resp:
+                if resp.is_redirect:
+                    url = urljoin(url, resp.headers["Location"])
+                    continue
+                return _read_pic(resp, deadline)
+        raise PicUrlError(f"more than {PIC_URL_MAX_REDIRECTS} redirects", transient=False)
+    except requests.Timeout:
+        raise PicUrlError("timeout", transient=True) from None
+    except requests.RequestException as exc:
+        raise PicUrlError(f"network error ({type(exc).__name__})", transient=True) from None
+    finally:
+        if http is None:
+            session.close()
+
+
 # -- storing ----------------------------------------------------------------------------------------------
 
 
-def _write(root: Path, ev: Evidence, clean: CleanFile, digest: str) -> str:
-    folder = root / str(ev.case_id)
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _intact(path: Path, digest: str) -> bool:
+    try:
+        return _sha256_file(path) == digest
+    except OSError:
+        return False
+
+
+def _file_name(ev: Evidence, digest: str, ext: str) -> str:
+    return f"{ev.case_id}/{ev.id}-{digest[:12]}.{ext}"
+
+
+def _write_file(root: Path, rel: str, content: bytes) -> None:
+    target = root / rel
+    folder = target.parent
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    name = f"{ev.id}-{digest[:12]}.{clean.ext}"
-    target = folder / name
-    tmp = folder / f".{name}.part"
+    tmp = folder / f".{target.name}.part"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(clean.content)
+            fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
-    return f"{ev.case_id}/{name}"
+
+
+def _leftover_digests(root: Path, ev: Evidence) -> list[str]:
+    """Hashes of intact `<evidence>-<hash>.<ext>` files a crashed run renamed into place but never recorded."""
+    found: list[str] = []
+    try:
+        candidates = sorted((p for p in (root / str(ev.case_id)).glob(f"{ev.id}-*") if p.is_file()), key=str)
+    except OSError:
+        return found
+    for path in candidates:
+        ext = path.suffix[1:]
+        try:
+            digest = _sha256_file(path)
+        except OSError:
+            continue
+        if ext in EXT_TYPES and path.name == f"{ev.id}-{digest[:12]}.{ext}":
+            found.append(digest)
+        else:
+            log.warning("evidence %s: leftover file %s does not match its name; left alone", ev.id, path.name)
+    return found
+
+
+def _mismatch_alert(rec: evidence_repo.Recorded, recorded_sha: str, new_sha: str, source: str, what: str) -> None:
+    alert_log.error(
+        "ALERT evidence %s (case %s): a repeated download (%s) has SHA-256 %s…, %s %s…; the original is kept",
+        rec.evidence_id,
+        rec.case_number,
+        source,
+        new_sha[:16],
+        what,
+        recorded_sha[:16],
+    )
+
+
+def _record_download(
+    rt: Runtime,
+    root: Path,
+    ev: Evidence,
+    clean: CleanFile,
+    digest: str,
+    now: datetime,
+    report: EvidenceReport,
+    *,
+    source: str,
+) -> None:
+    """Write the file (unless the same bytes are already there) and record it; a recorded hash is never replaced.
+
+    :raises OSError: the file could not be written (the caller keeps the row pending and alerts).
+    """
+    with rt.db.transaction() as session:
+        rec = evidence_repo.recorded(session=session, evidence_id=ev.id)
+    if rec is None or rec.status not in ("pending", "stored"):
+        log.info("evidence %s: row is %s now; download dropped", ev.id, rec.status if rec else "deleted")
+        return
+    expected = _file_name(ev, digest, clean.ext)
+    if rec.sha256:
+        if rec.sha256 != digest:
+            _mismatch_alert(rec, rec.sha256, digest, source, "the recorded one is")
+            report.mismatch += 1
+            return
+        if rec.path == expected and not _intact(root / expected, digest):
+            # Equal hashes prove these are the recorded bytes: put the missing or damaged file back.
+            _write_file(root, expected, clean.content)
+            alert_log.error("ALERT evidence %s (case %s): stored file was missing or damaged; restored from an "
+                            "identical download", ev.id, rec.case_number)  # fmt: skip
+        with rt.db.transaction() as session:
+            evidence_repo.mark_stored(session=session, evidence_id=ev.id, now=now, path=expected, sha256=digest,
+                                      content_type=clean.content_type, size=len(clean.content))  # fmt: skip
+        report.identical += 1
+        log.info("evidence %s: downloaded again, same SHA-256 as recorded", ev.id)
+        return
+    leftovers = _leftover_digests(root, ev)
+    differing = sorted({d for d in leftovers if d != digest})
+    for other in differing:
+        _mismatch_alert(rec, other, digest, source, "an earlier unrecorded file (left in place) has")
+    wrote = digest not in leftovers  # the same bytes already renamed into place by a crashed run: adopt them
+    if wrote:
+        _write_file(root, expected, clean.content)
+    with rt.db.transaction() as session:
+        outcome = evidence_repo.mark_stored(session=session, evidence_id=ev.id, now=now, path=expected,
+                                            sha256=digest, content_type=clean.content_type,
+                                            size=len(clean.content))  # fmt: skip
+    if differing or outcome == "mismatch":
+        report.mismatch += 1  # one per row, however many files disagree
+    if outcome == "stored":
+        report.stored += 1
+        if source == "PicUrl":
+            report.from_pic_url += 1
+        log.info("evidence %s stored (%s, %d bytes, from %s)", ev.id, clean.content_type, len(clean.content), source)
+        return
+    if outcome == "same":  # another fetcher recorded the same bytes meanwhile, under the same name
+        report.identical += 1
+        return
+    # Recorded by another fetcher with different bytes meanwhile ("mismatch"), or purged ("gone"): ours goes.
+    if wrote:
+        (root / expected).unlink(missing_ok=True)
+    if outcome == "mismatch":
+        with rt.db.transaction() as session:
+            now_rec = evidence_repo.recorded(session=session, evidence_id=ev.id)
+        if now_rec is not None and now_rec.sha256:
+            _mismatch_alert(now_rec, now_rec.sha256, digest, source, "the recorded one is")
 
 
 # -- the job --------------------------------------------------------------------------------------------------
@@ -234,28 +477,47 @@ def _one(rt: Runtime, api: WechatApi, root: Path, ev: Evidence, now: datetime, r
     if now - ev.received_at > MEDIA_LIFETIME:
         lost("not downloaded within 72 h; WeChat has deleted it", attempted=False)
         return
-    if not ev.media_id:
-        lost("no media id to download", attempted=False)
-        return
-    try:
-        media = api.download_media(ev.media_id)
-    except WechatApiError as exc:
-        if exc.errcode == 40007:
-            lost("WeChat no longer has this media (40007)", attempted=True)
-        elif exc.endpoint in ("stable_token", "token") or exc.kind in (ErrorKind.FATAL_CONFIG, ErrorKind.QUOTA):
-            alert_log.error("ALERT evidence downloads stopped: %s", exc)
-            retry(str(exc), counted=False)
-            report.stopped = str(exc)
-        elif exc.kind is ErrorKind.PERMANENT:
-            with rt.db.transaction() as session:
-                evidence_repo.mark_refused(session=session, evidence_id=ev.id, now=now, reason=str(exc))
-            report.refused += 1
-        else:
-            retry(str(exc))
-        return
+    media: Media | None = None
+    source = "media/get"
+    gone = "no media id to download"
+    if ev.media_id:
+        try:
+            media = api.download_media(ev.media_id)
+        except WechatApiError as exc:
+            if exc.errcode == 40007:
+                gone = "WeChat no longer has this media (40007)"
+            elif exc.endpoint in ("stable_token", "token") or exc.kind in (ErrorKind.FATAL_CONFIG, ErrorKind.QUOTA):
+                alert_log.error("ALERT evidence downloads stopped: %s", exc)
+                retry(str(exc), counted=False)
+                report.stopped = str(exc)
+                return
+            elif exc.kind is ErrorKind.PERMANENT:
+                with rt.db.transaction() as session:
+                    evidence_repo.mark_refused(session=session, evidence_id=ev.id, now=now, reason=str(exc))
+                report.refused += 1
+                return
+            else:
+                retry(str(exc))
+                return
+    if media is None:
+        if not (ev.pic_url and ev.kind in IMAGE_KINDS):
+            lost(gone, attempted=bool(ev.media_id))
+            return
+        try:
+            media = download_pic_url(ev.pic_url)
+        except PicUrlError as exc:
+            if exc.transient:
+                retry(f"{gone}; PicUrl: {exc}")
+            else:
+                lost(f"{gone}; PicUrl failed too: {exc}", attempted=True)
+            return
+        source = "PicUrl"
     try:
         clean = check_content(ev.kind, media)
     except Refused as exc:
+        if source == "PicUrl":
+            lost(f"{gone}; PicUrl content refused: {exc}", attempted=True)
+            return
         with rt.db.transaction() as session:
             evidence_repo.mark_refused(session=session, evidence_id=ev.id, now=now, reason=str(exc))
         report.refused += 1
@@ -263,22 +525,172 @@ def _one(rt: Runtime, api: WechatApi, root: Path, ev: Evidence, now: datetime, r
         return
     digest = hashlib.sha256(clean.content).hexdigest()
     try:
-        path = _write(root, ev, clean, digest)
+        _record_download(rt, root, ev, clean, digest, now, report, source=source)
     except OSError as exc:
         reason = "disk full (ENOSPC)" if exc.errno == errno.ENOSPC else f"cannot write evidence ({exc.strerror})"
         alert_log.error("ALERT evidence %s not saved: %s", ev.id, reason)
         retry(reason)
         report.stopped = reason  # the disk will not be emptier for the next row
-        return
+
+
+def refetch(
+    rt: Runtime,
+    *,
+    ids: list[int],
+    now: datetime,
+    directory: str | os.PathLike[str] | None = None,
+    api: WechatApi | None = None,
+) -> EvidenceReport:
+    """An operator's re-download of stored rows (`evidence fetch --id`), compared with the recorded SHA-256.
+
+    Same hash → `identical` (the file is restored if it went missing); different → `mismatch`, the original stays
+    and an alert is logged. Only media/get is asked (a PicUrl copy is a different encoding, nothing to compare);
+    a row that is not stored, is past 72 h, or that WeChat no longer serves counts as `unavailable` and is left
+    exactly as it was.
+    """
+    root = evidence_dir(rt, directory)
+    report = EvidenceReport()
     with rt.db.transaction() as session:
-        evidence_repo.mark_stored(
-            session=session,
-            evidence_id=ev.id,
-            now=now,
-            path=path,
-            sha256=digest,
-            content_type=clean.content_type,
-            size=len(clean.content),
-        )
-    report.stored += 1
-    log.info("evidence %s stored (%s, %d bytes)", ev.id, clean.content_type, len(clean.content))
+        rows = evidence_repo.rows_by_id(session=session, ids=ids)
+    report.claimed = len(rows)
+    report.unavailable = len(set(ids)) - len(rows)
+    owned = api is None and bool(rows)
+    client = api if not owned else WechatApi.from_runtime(rt)
+    try:
+        for ev in rows:
+            why = None
+            if ev.status != "stored" or not ev.sha256:
+                why = f"status {ev.status}: nothing recorded to compare with"
+            elif not ev.media_id or now - ev.received_at > MEDIA_LIFETIME:
+                why = "WeChat no longer keeps it (72 h)"
+            else:
+                assert client is not None
+                try:
+                    clean = check_content(ev.kind, client.download_media(ev.media_id))
+                except (WechatApiError, Refused) as exc:
+                    why = str(exc)
+            if why is not None:
+                report.unavailable += 1
+                log.warning("evidence %s: not re-downloaded: %s", ev.id, why)
+                continue
+            digest = hashlib.sha256(clean.content).hexdigest()
+            try:
+                _record_download(rt, root, ev, clean, digest, now, report, source="operator re-fetch")
+            except OSError as exc:
+                alert_log.error("ALERT evidence %s: cannot restore its file (%s)", ev.id, exc.strerror)
+                report.unavailable += 1
+    finally:
+        if owned and client is not None:
+            client.close()
+    log.info("evidence re-fetch: %s", " ".join(f"{k}={v}" for k, v in report.as_dict().items() if v))
+    return report
+
+
+# -- verification -------------------------------------------------------------------------------------------
+
+PROBLEMS = {
+    "missing": "file missing",
+    "mismatch": "SHA-256 does not match the recorded one",
+    "unreadable": "file cannot be read",
+    "unrecorded": "stored without a path or SHA-256",
+    "outside": "recorded path is outside the evidence folder",
+}
+
+
+@dataclass
+class VerifyProblem:
+    evidence_id: int
+    case_number: str
+    problem: str  # a key of PROBLEMS
+    path: str | None
+    recorded_sha256: str | None
+    actual_sha256: str | None = None
+
+    @property
+    def description(self) -> str:
+        return PROBLEMS[self.problem]
+
+
+@dataclass
+class VerifyReport:
+    total: int = 0
+    checked: int = 0
+    intact: int = 0
+    problems: list[VerifyProblem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": not self.problems,
+            "checked": self.checked,
+            "intact": self.intact,
+            "problems": [asdict(p) | {"description": p.description} for p in self.problems],
+        }
+
+
+def _verify_one(root: Path, resolved_root: Path, rec: evidence_repo.Recorded) -> VerifyProblem | None:
+    def problem(kind: str, actual: str | None = None) -> VerifyProblem:
+        return VerifyProblem(rec.evidence_id, rec.case_number, kind, rec.path, rec.sha256, actual)
+
+    if not rec.path or not rec.sha256:
+        return problem("unrecorded")
+    target = root / rec.path
+    try:
+        inside = target.resolve().is_relative_to(resolved_root)
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        return problem("outside")
+    try:
+        actual = _sha256_file(target)
+    except FileNotFoundError:
+        return problem("missing")
+    except OSError:
+        return problem("unreadable")
+    return None if actual == rec.sha256 else problem("mismatch", actual)
+
+
+def verify_store(
+    rt: Runtime,
+    *,
+    directory: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    progress_every: int = 500,
+    batch: int = 500,
+) -> VerifyReport:
+    """Re-read every stored evidence file and compare its SHA-256 with the recorded one (`evidence verify`).
+
+    Each problem is logged on `zhiyong.alert` (evidence id, case number, path; never case text or identities),
+    the first MAX_ALERT_LINES one by one, then a summary. Rows are read in keyset pages, so a long check holds
+    no transaction; `progress(checked, total)` is called every `progress_every` files and at the end.
+    """
+    root = evidence_dir(rt, directory)
+    resolved_root = root.resolve()
+    report = VerifyReport()
+    with rt.db.transaction() as session:
+        report.total = evidence_repo.count_stored(session=session)
+    after = 0
+    while True:
+        with rt.db.transaction() as session:
+            rows = evidence_repo.stored_batch(session=session, after_id=after, limit=batch)
+        if not rows:
+            break
+        for rec in rows:
+            after = rec.evidence_id
+            report.checked += 1
+            found = _verify_one(root, resolved_root, rec)
+            if found is None:
+                report.intact += 1
+            else:
+                report.problems.append(found)
+                if len(report.problems) <= MAX_ALERT_LINES:
+                    alert_log.error("ALERT evidence %s (case %s): %s (%s)", found.evidence_id, found.case_number,
+                                    found.description, found.path)  # fmt: skip
+            if progress is not None and report.checked % progress_every == 0:
+                progress(report.checked, report.total)
+    if progress is not None and report.checked % progress_every:
+        progress(report.checked, report.total)
+    if report.problems:
+        alert_log.error("ALERT evidence verify: %d of %d stored files missing or not matching their SHA-256",
+                        len(report.problems), report.checked)  # fmt: skip
+    log.info("evidence verify: checked=%d intact=%d problems=%d", report.checked, report.intact, len(report.problems))
+    return report

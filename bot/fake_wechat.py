@@ -10,6 +10,7 @@ Control endpoints (JSON), for the simulator and for tests in other processes:
   POST   /_fake/faults  {"endpoint": "message/template/send", "faults": [-1, 0, {"http": 500}], "forever": false}
   DELETE /_fake/faults
   POST   /_fake/media?kind=image|voice|video  (raw body, Content-Type) → {"media_id": …}
+  GET    /_fake/pic/MEDIA_ID                  the photo as a push's PicUrl serves it (still there after 40007)
   POST   /_fake/expire-tokens                 every issued token now answers 42001
   GET    /_fake/state                         counters (token calls, messages, requests per endpoint)
 Fault specs: an int is an errcode (0 = no fault, proceed normally); {"http": 500}; {"delay": 2.0} (sleep, then
@@ -127,6 +128,8 @@ class FakeWechat:
         self.calls: list[dict[str, Any]] = []
         self.media: dict[str, tuple[str, bytes]] = {}
         self.expired_media: set[str] = set()
+        self.pic_requests: list[dict[str, Any]] = []  # what PicUrl fetches sent: query keys, credential headers
+        self.pic_redirects: dict[str, str] = {}  # media id → Location the PicUrl answers 302 with
         self.unsubscribed: set[str] = set()
         self.window_closed: set[str] = set()
         self.qrcodes: list[dict[str, Any]] = []
@@ -190,6 +193,10 @@ class FakeWechat:
     def expire_media(self, media_id: str) -> None:
         with self.lock:
             self.expired_media.add(media_id)
+
+    def pic_url(self, media_id: str) -> str:
+        """Where this photo's PicUrl points (WeChat's CDN copy outlives the temporary media id)."""
+        return f"{self.base_url}/_fake/pic/{media_id}"
 
     # what arrived ------------------------------------------------------------------------------------------
 
@@ -442,6 +449,25 @@ def create_fake_app(state: FakeWechat) -> Flask:
         elif not content:
             content, content_type = sample_jpeg(), "image/jpeg"
         return jsonify({"media_id": state.add_media(content, content_type)})
+
+    @app.get("/_fake/pic/<media_id>")
+    def fake_pic(media_id: str) -> Any:
+        with state.lock:
+            state.pic_requests.append(
+                {
+                    "media_id": media_id,
+                    "query": sorted(request.args),
+                    "authorization": "Authorization" in request.headers,
+                    "cookie": "Cookie" in request.headers,
+                }
+            )
+            found = state.media.get(media_id)
+            location = state.pic_redirects.get(media_id)
+        if location:
+            return Response(status=302, headers={"Location": location})
+        if found is None:
+            return Response("not found", status=404, mimetype="text/plain")
+        return Response(found[1], mimetype=found[0])
 
     @app.get("/_fake/video/<media_id>")
     def fake_video(media_id: str) -> Any:

@@ -321,7 +321,7 @@ def send_image() -> Response:
     media_id = _register_media(rt, content, content_type, "image")
     if media_id is None:
         raise SimulatorError("微信接口模拟（fake-wechat）未运行，无法登记图片", 503)
-    pic_url = f"http://mmbiz.qpic.cn/mmbiz_jpg/{media_id}/0"  # where WeChat would host it; nothing fetches it
+    pic_url = f"http://mmbiz.qpic.cn/mmbiz_jpg/{media_id}/0"  # where WeChat hosts it; fetched only after a 40007
     result = push(rt, openid, "image", PicUrl=pic_url, MediaId=media_id)
     result["media_id"] = media_id
     return jsonify(result)
