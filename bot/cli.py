@@ -123,6 +123,7 @@ def init_app(app: Flask) -> None:
     from bot.cli_cases import audit_cli
     from bot.cli_cases import case_cli
     from bot.cli_cases import supervisor_cli
+    from bot.cli_clock import clock_cli
     from bot.cli_demo import register as register_demo
     from bot.cli_jobs import digest_cmd
     from bot.cli_jobs import jobs_cli
@@ -138,7 +139,7 @@ def init_app(app: Flask) -> None:
 
     for command in (db_cli, chat, calendar_cli, case_cli, supervisor_cli, audit_cli, jobs_cli, scheduler_cmd,
                     digest_cmd, reconcile, deadletters_cli, nlp_cli, staff_cli, ledger_cli, open311_cli,
-                    corrections_cli):  # fmt: skip
+                    corrections_cli, clock_cli):  # fmt: skip
         app.cli.add_command(command)
     register_outbox(app)
     register_demo(app)

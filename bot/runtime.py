@@ -22,6 +22,7 @@ from flask import Flask
 from flask import current_app
 
 from bot.callback_ips import CallbackIps
+from bot.clock import ClockMonitor
 from bot.settings import Settings
 from bot.wechat import WechatProtocol
 from handlers.calendar import WorkCalendar
@@ -81,6 +82,11 @@ class Runtime:
                 return api.callback_ips()
 
         return CallbackIps(fetch, self.clock)
+
+    @cached_property
+    def clock_monitor(self) -> ClockMonitor:
+        """How far the host clock is off NTP / the database, kept per process for /healthz (RELIABILITY 43)."""
+        return ClockMonitor(self.settings.env.ntp_servers, self.db)
 
     def pseudonymize(self, openid: str) -> str:
         """HMAC of the openid under its own key: stable, not reversible without the restricted table."""

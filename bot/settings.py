@@ -81,6 +81,7 @@ _ENV_KEYS = {
     "environment": "ZHIYONG_ENV",
     "trusted_proxies": "TRUSTED_PROXIES",
     "callback_ip_check": "WECHAT_CALLBACK_IP_CHECK",
+    "ntp_servers": "NTP_SERVERS",
 }
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEV_ENV_FILE = INSTANCE_DIR / "dev.env"
@@ -106,6 +107,8 @@ class EnvSettings(BaseModel):
     environment: Literal["development", "production", "test"] = "production"
     trusted_proxies: int = Field(default=0, ge=0, le=3)  # reverse proxies in front (nginx = 1): X-Forwarded-*
     callback_ip_check: bool | None = None  # flag pushes from outside getcallbackip; default: on in production
+    # SNTP references for the clock health check (bot.clock): "host[:port],…"; unset, empty or "off" = none.
+    ntp_servers: tuple[tuple[str, int], ...] = ()
 
     @field_validator("wechat_api_base_url", "public_base_url")
     @classmethod
@@ -113,6 +116,22 @@ class EnvSettings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("ntp_servers", mode="before")
+    @classmethod
+    def _ntp_servers(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() in ("", "off"):
+            return ()
+        servers = []
+        for entry in (e.strip() for e in value.split(",")):
+            match = re.fullmatch(r"(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.\-]+))(?::([0-9]{1,5}))?", entry)
+            port = int(match.group(3) or 123) if match else 0
+            if not match or not 1 <= port <= 65535:
+                raise ValueError(f"{entry!r} is not host[:port] (comma-separated; 'off' for none)")
+            servers.append((match.group(1) or match.group(2), port))
+        return tuple(servers)
 
     @field_validator("wechat_aes_key")
     @classmethod

@@ -96,8 +96,12 @@ def _flag_unlisted_sender(rt: Runtime, key: str = "-") -> None:
 
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
+    """503 when the database is down or the host clock is off by more than 60 s (the webhook's freshness check
+    would refuse real pushes, RELIABILITY 43); the clock verdict is cached per process, see bot.clock."""
     rt = runtime()
     db_ok = rt.db.ping()
-    body = {"status": "ok" if db_ok else "degraded", "database": "ok" if db_ok else "unavailable",
-            "dialect": rt.db.dialect, "version": VERSION}  # fmt: skip
-    return body, 200 if db_ok else 503
+    clock = rt.clock_monitor.current(database_up=db_ok)
+    healthy = db_ok and clock.status != "skewed"
+    body = {"status": "ok" if healthy else "degraded", "database": "ok" if db_ok else "unavailable",
+            "dialect": rt.db.dialect, "clock": clock.as_health(), "version": VERSION}  # fmt: skip
+    return body, 200 if healthy else 503
