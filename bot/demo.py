@@ -152,7 +152,10 @@ def remove_demo(rt: Runtime) -> int:
         ids = list(session.scalars(sa.select(Case.id).where(Case.pseudonym.in_(pseudonyms))))
         if ids:
             session.execute(sa.update(Case).where(Case.duplicate_of.in_(ids)).values(duplicate_of=None))
-            for model in (CaseEvent, CaseMessage, Evidence, ReporterContact, Assignment, ReminderStep, OutboxMessage):
+            # The audit table is append-only; reseeding the demo is the one sanctioned exception.
+            with cases_repo.audit_maintenance(session=session, reason=f"demo reseed: {len(ids)} cases", at=rt.now()):
+                session.execute(sa.delete(CaseEvent).where(CaseEvent.case_id.in_(ids)))
+            for model in (CaseMessage, Evidence, ReporterContact, Assignment, ReminderStep, OutboxMessage):
                 session.execute(sa.delete(model).where(model.case_id.in_(ids)))  # type: ignore[attr-defined]
             session.execute(sa.delete(Case).where(Case.id.in_(ids)))
         session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(pseudonyms)))

@@ -6,9 +6,11 @@ the row's lock, so concurrent submissions never share a number.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import secrets
 from collections.abc import Iterable
+from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
 from typing import Any
@@ -22,6 +24,7 @@ from handlers.lifecycle import AuditFields
 from handlers.lifecycle import audit_hash
 from storage._upsert import insert_ignore
 from storage.models import Assignment
+from storage.models import AuditUnlock
 from storage.models import Case
 from storage.models import CaseCounter
 from storage.models import CaseEvent
@@ -138,6 +141,41 @@ def prefetch_audit_tails(*, session: orm.Session, case_ids: Iterable[int]) -> No
 
 def events(*, session: orm.Session, case_id: int) -> list[CaseEvent]:
     return list(session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.seq)))
+
+
+@contextlib.contextmanager
+def audit_maintenance(*, session: orm.Session, reason: str, at: datetime) -> Iterator[None]:
+    """Let this transaction change or delete `case_events` rows; every other transaction stays refused.
+
+    The audit table is append-only in the database itself (migration 0006): triggers on SQLite and PostgreSQL
+    refuse an UPDATE or DELETE of `case_events` (and a TRUNCATE on PostgreSQL) unless `audit_unlock` holds a row.
+    This inserts that row, runs the body, flushes it, and deletes the row again, all inside the caller's one
+    transaction: other transactions never see the row, a rollback takes it away, and its fixed primary key makes
+    a second maintenance transaction wait for the first. Commit only after the block. The one legitimate user is
+    the demo reseeding (`bot.demo.remove_demo`); nothing in the request path or the scheduler may use it.
+
+    This is a guard against mistakes and casual edits, not against an attacker: anyone holding the app's
+    database credentials can insert the same row (or, as the owner, drop the triggers). Detection is the other
+    half of item 64: every event is hash-chained per case, and `flask --app bot audit verify` names a case whose
+    chain was edited. A deployment can also `REVOKE UPDATE, DELETE, TRUNCATE ON case_events` and
+    `REVOKE INSERT ON audit_unlock` from the app's role (the migrations then run as the owner; demo reseeding
+    stops working there, as it should in production).
+    """
+    session.execute(sa.insert(AuditUnlock).values(id=1, reason=reason[:200], at=at))
+    try:
+        yield
+        session.flush()  # the ORM's pending deletes of events must reach the database while unlocked
+    except BaseException:
+        # The transaction is going to be rolled back anyway; on PostgreSQL it may already be unusable.
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            _relock(session)
+        raise
+    _relock(session)
+
+
+def _relock(session: orm.Session) -> None:
+    session.execute(sa.delete(AuditUnlock).where(AuditUnlock.id == 1))
+    session.info.pop(_TAILS, None)  # events may be gone: read the tails again
 
 
 def verify_chain(*, session: orm.Session, case: Case) -> str | None:

@@ -174,7 +174,12 @@ class ReporterContact(Model):
 
 
 class CaseEvent(Model):
-    """Append-only audit trail, hash-chained per case: who, when, what, from → to."""
+    """Append-only audit trail, hash-chained per case: who, when, what, from → to.
+
+    Append-only in the database too: triggers (migration 0006) refuse UPDATE and DELETE unless the transaction
+    holds `audit_unlock` (see `storage.cases.audit_maintenance`). On SQLite a batch rebuild of this table drops
+    its triggers; a migration that rebuilds it must install them again.
+    """
 
     __tablename__ = "case_events"
     __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
@@ -190,6 +195,20 @@ class CaseEvent(Model):
     note: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     prev_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+
+
+class AuditUnlock(Model):
+    """While this table holds a row, the triggers of migration 0006 let `case_events` be changed.
+
+    The row exists only inside one maintenance transaction (`storage.cases.audit_maintenance`); other
+    transactions never see it. Its primary key is always 1, so maintenance transactions run one at a time.
+    """
+
+    __tablename__ = "audit_unlock"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True, autoincrement=False)
+    reason: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    at: orm.Mapped[datetime]
 
 
 class CaseMessage(Model):

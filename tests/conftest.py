@@ -114,6 +114,8 @@ def postgres_url(_postgres_migrated: str) -> str:
     engine = make_engine(_postgres_migrated)
     tables = ", ".join(t.name for t in Model.metadata.sorted_tables)
     with engine.begin() as conn:
+        # case_events refuses a TRUNCATE unless the transaction holds the audit unlock (migration 0006).
+        conn.exec_driver_sql("INSERT INTO audit_unlock (id, reason, at) VALUES (1, 'test reset', now())")
         conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     engine.dispose()
     return _postgres_migrated
@@ -124,6 +126,32 @@ def any_db_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+def tamper_audit(url: str, *statements: str) -> None:
+    """Edit `case_events` as an attacker with the owner's rights would: in one transaction, switch the append-only
+    triggers off (SQLite: drop them; PostgreSQL: DISABLE TRIGGER USER), run the statements, switch them on again."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "sqlite":
+                triggers = conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'case_events'"
+                ).all()
+                assert triggers, "case_events has no triggers to switch off"
+                for name, _ in triggers:
+                    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+                for sql in statements:
+                    conn.exec_driver_sql(sql)
+                for _, sql in triggers:
+                    conn.exec_driver_sql(sql)
+            else:
+                conn.exec_driver_sql("ALTER TABLE case_events DISABLE TRIGGER USER")
+                for sql in statements:
+                    conn.exec_driver_sql(sql)
+                conn.exec_driver_sql("ALTER TABLE case_events ENABLE TRIGGER USER")
+    finally:
+        engine.dispose()
 
 
 # -- the app -----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from storage.db import make_engine
 from tests.conftest import WeChat
+from tests.conftest import tamper_audit
 
 CITIZEN = "o_citizen_flow_1"
 SUP_BDC = "o_supervisor_bdc"
@@ -158,10 +159,8 @@ def test_case_cli_prints_json_without_identities(app, wechat: WeChat) -> None:  
 
 def test_audit_verify_names_a_tampered_case(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
     number = file_complaint(wechat)
-    engine = make_engine(db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE case_events SET note = 'rewritten' WHERE seq = 2"))
-    engine.dispose()
+    # The app's connection is refused (item 64); an owner who switches the triggers off is caught by the chain.
+    tamper_audit(db_url, "UPDATE case_events SET note = 'rewritten' WHERE seq = 2")
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"BROKEN {number}: event 2 was altered" in result.output

@@ -7,6 +7,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from handlers.lifecycle import OPEN_STATES
@@ -17,10 +18,12 @@ from storage import inbound
 from storage import migrate
 from storage import turn
 from storage.db import Database
+from storage.models import AuditUnlock
 from storage.models import CaseEvent
 from storage.models import Citizen
 from storage.models import Model
 from storage.models import SupervisorBinding
+from tests.conftest import tamper_audit
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
@@ -62,22 +65,101 @@ def test_concurrent_allocations_never_share_a_number(any_db_url: str) -> None:
     db.dispose()
 
 
-def test_audit_chain_verifies_and_detects_an_edit(any_db_url: str) -> None:
-    db = Database(any_db_url)
+def case_with_events(db: Database, number: str = "ZY2611270001") -> None:
     with db.transaction() as s:
-        case = new_case(s, "ZY2611270001")
+        case = new_case(s, number)
         for action, frm, to in (("submit", None, "submitted"), ("route", "submitted", "assigned"),
                                 ("sign", "assigned", "signed")):  # fmt: skip
             cases_repo.append_event(session=s, case=case, at=NOW, actor="t", action=action, from_state=frm, to_state=to)
+
+
+def audit_rows(db: Database) -> list[tuple[object, ...]]:
+    with db.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(CaseEvent.__table__).order_by(CaseEvent.id))]
+
+
+def unlock_rows(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(AuditUnlock)).scalar_one()
+
+
+def test_audit_chain_verifies_and_detects_an_edit(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    case_with_events(db)
     with db.transaction() as s:
         case = cases_repo.by_number(session=s, number="ZY2611270001")
         assert cases_repo.verify_chain(session=s, case=case) is None
-        s.execute(sa.update(CaseEvent).where(CaseEvent.seq == 2).values(actor="someone else"))
+    # The app cannot edit the table (item 64's first half); an owner who switches the triggers off is caught.
+    tamper_audit(any_db_url, "UPDATE case_events SET actor = 'someone else' WHERE seq = 2")
     with db.transaction() as s:
         case = cases_repo.by_number(session=s, number="ZY2611270001")
         assert cases_repo.verify_chain(session=s, case=case) == "event 2 was altered"
-        s.execute(sa.delete(CaseEvent).where(CaseEvent.seq == 2))
+    tamper_audit(any_db_url, "DELETE FROM case_events WHERE seq = 2")
+    with db.transaction() as s:
+        case = cases_repo.by_number(session=s, number="ZY2611270001")
         assert cases_repo.verify_chain(session=s, case=case) == "event 2 is missing"
+    db.dispose()
+
+
+def test_the_audit_table_is_append_only_for_the_app(any_db_url: str) -> None:
+    """RELIABILITY item 64: an UPDATE or DELETE of case_events through the app's engine fails and changes nothing."""
+    db = Database(any_db_url)
+    case_with_events(db)
+    before = audit_rows(db)
+    assert len(before) == 3
+    refused = [
+        sa.update(CaseEvent).where(CaseEvent.seq == 2).values(note="rewritten", actor="someone else"),
+        sa.update(CaseEvent).values(hash="0" * 64),
+        sa.delete(CaseEvent).where(CaseEvent.seq == 3),
+        sa.delete(CaseEvent),
+    ]
+    for stmt in refused:
+        with pytest.raises(sa.exc.IntegrityError, match="case_events is append-only"), db.transaction() as s:
+            s.execute(stmt)
+    with pytest.raises(sa.exc.IntegrityError, match="case_events is append-only"), db.transaction() as s:
+        s.delete(s.scalars(sa.select(CaseEvent).where(CaseEvent.seq == 1)).one())  # the ORM's own DELETE
+    with pytest.raises(sa.exc.DatabaseError, match="case_events is append-only"), db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE case_events SET note = 'raw' WHERE seq = 1"))
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(sa.exc.IntegrityError, match="case_events is append-only"), db.engine.begin() as conn:
+            conn.execute(sa.text("TRUNCATE case_events"))
+    assert audit_rows(db) == before
+    with db.transaction() as s:  # appending still works, and the chain still verifies
+        case = cases_repo.by_number(session=s, number="ZY2611270001")
+        cases_repo.append_event(session=s, case=case, at=NOW, actor="t", action="reply", from_state="signed",
+                                to_state="answered")  # fmt: skip
+    with db.transaction() as s:
+        case = cases_repo.by_number(session=s, number="ZY2611270001")
+        assert len(cases_repo.events(session=s, case_id=case.id)) == 4
+        assert cases_repo.verify_chain(session=s, case=case) is None
+    db.dispose()
+
+
+def test_audit_maintenance_unlocks_only_its_own_transaction(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    case_with_events(db)
+    with pytest.raises(RuntimeError), db.transaction() as s:  # a failed maintenance leaves everything as it was
+        with cases_repo.audit_maintenance(session=s, reason="test", at=NOW):
+            s.execute(sa.delete(CaseEvent).where(CaseEvent.seq == 3))
+            raise RuntimeError("boom")
+    assert len(audit_rows(db)) == 3 and unlock_rows(db) == 0
+    with db.transaction() as s:
+        with cases_repo.audit_maintenance(session=s, reason="test", at=NOW):
+            s.execute(sa.delete(CaseEvent).where(CaseEvent.seq == 3))
+            s.delete(s.scalars(sa.select(CaseEvent).where(CaseEvent.seq == 2)).one())  # flushed inside the block
+        assert s.scalar(sa.select(sa.func.count()).select_from(AuditUnlock)) == 0
+    assert [r[2] for r in audit_rows(db)] == [1] and unlock_rows(db) == 0
+    with pytest.raises(sa.exc.IntegrityError, match="case_events is append-only"), db.transaction() as s:
+        s.execute(sa.delete(CaseEvent))  # locked again once the block is over
+    assert len(audit_rows(db)) == 1
+    if db.engine.dialect.name == "postgresql":  # concurrent transactions never see another's unlock
+        with db.engine.connect() as maintenance, db.engine.connect() as other:
+            maintenance.execute(sa.insert(AuditUnlock).values(id=1, reason="test", at=NOW))
+            with pytest.raises(sa.exc.IntegrityError, match="case_events is append-only"):
+                other.execute(sa.delete(CaseEvent))
+            other.rollback()
+            maintenance.rollback()
+        assert len(audit_rows(db)) == 1
     db.dispose()
 
 
