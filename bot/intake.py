@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from functools import cached_property
 from typing import Any
 
@@ -110,6 +111,8 @@ class IntakeContext:
 
     @cached_property
     def _my_cases(self) -> list[sa.Row[Any]]:
+        if not self._view.has_cases:  # most pushes come from citizens without a case: no query
+            return []
         return cases_repo.recent_for_citizen(session=self.session, pseudonym=self.msg.pseudonym, limit=MY_CASES)
 
     def followup(self) -> d.Followup | None:
@@ -234,6 +237,22 @@ def _supplement(ctx: IntakeContext, effect: d.AppendSupplement) -> None:
                             from_state=case.state, to_state=case.state)  # fmt: skip
 
 
+# How stale the stored "last message" time may be before a message rewrites it. It opens WeChat's 48-hour
+# customer-service window, so a stored time up to this much older than the truth only closes our idea of the
+# window early (the sender then uses a template message), never late; in return a citizen's quick follow-up
+# messages skip a write.
+TOUCH_GRANULARITY = timedelta(minutes=5)
+
+
+def _needs_touch(view: turn_repo.SenderView, *, message: bool, now: datetime) -> bool:
+    """Whether the citizen row must be written: unknown citizen, or a message that moves the window's start."""
+    if not view.known:
+        return True
+    if not message:
+        return False
+    return view.last_message_at is None or view.last_message_at < now - TOUCH_GRANULARITY
+
+
 def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
     started = time.perf_counter()
     now = rt.now()
@@ -258,10 +277,11 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
                 reply = ratelimit.reply_text(rt)
                 inbound_repo.finish(session=session, record_id=record_id, outcome="ignored", reply_text=reply, at=now)
                 return Outcome(reply, now, False, "ignored")
-            citizens.touch(
-                session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"
-            )
             ctx = IntakeContext(rt, session, msg, now)
+            if _needs_touch(ctx._view, message=msg.msg_type != "event", now=now):
+                citizens.touch(
+                    session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"
+                )
             step = dispatch(msg, ctx)
             reply = _apply(step, msg, ctx)
             inbound_repo.finish(session=session, record_id=record_id, outcome=step.outcome, reply_text=reply, at=now)

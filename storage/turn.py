@@ -1,30 +1,39 @@
-"""What a webhook turn reads about whoever wrote, in one round trip: a supervisor binding and a draft. Never
-commits.
+"""What a webhook turn reads about whoever wrote, in one round trip: whether they are a known citizen and when they
+last wrote, a supervisor binding, a draft, and whether they have any case. Never commits.
 
-Both are read on almost every push; asking for them together saves a statement (and on PostgreSQL a network
-round trip) per turn.
+All of it is needed on almost every push; asking in one statement instead of four saves statements (and on
+PostgreSQL network round trips) on the hot path, and lets the turn skip writes and reads it does not need.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage.models import Case
+from storage.models import Citizen
 from storage.models import Dialog
 from storage.models import SupervisorBinding
 
 _bindings = SupervisorBinding.__table__
 _dialogs = Dialog.__table__
+_citizens = Citizen.__table__
+_cases = Case.__table__
+_me = sa.bindparam("pseudonym")
 
 _STMT = sa.select(
-    sa.select(_bindings.c.supervisor_id)
-    .where(_bindings.c.pseudonym == sa.bindparam("pseudonym"))
+    sa.exists().where(_citizens.c.pseudonym == _me).label("known"),
+    sa.select(_citizens.c.last_message_at)
+    .where(_citizens.c.pseudonym == _me)
     .scalar_subquery()
-    .label("supervisor_id"),
-    sa.select(_dialogs.c.data).where(_dialogs.c.pseudonym == sa.bindparam("pseudonym")).scalar_subquery().label("data"),
+    .label("last_message_at"),
+    sa.exists().where(_cases.c.pseudonym == _me).label("has_cases"),
+    sa.select(_bindings.c.supervisor_id).where(_bindings.c.pseudonym == _me).scalar_subquery().label("supervisor_id"),
+    sa.select(_dialogs.c.data).where(_dialogs.c.pseudonym == _me).scalar_subquery().label("data"),
 )
 
 
@@ -32,8 +41,17 @@ _STMT = sa.select(
 class SenderView:
     supervisor_id: str | None  # the supervisor this pseudonym is bound to, if any
     dialog: dict[str, Any] | None  # the conversation draft as stored (plain JSON), if any
+    known: bool = False  # a row in citizens exists
+    last_message_at: datetime | None = None  # as stored (opens WeChat's 48-hour window)
+    has_cases: bool = False  # the citizen has filed at least one case
 
 
 def sender_view(*, session: orm.Session, pseudonym: str) -> SenderView:
     row = session.execute(_STMT, {"pseudonym": pseudonym}).one()
-    return SenderView(row.supervisor_id, dict(row.data) if row.data is not None else None)
+    return SenderView(
+        supervisor_id=row.supervisor_id,
+        dialog=dict(row.data) if row.data is not None else None,
+        known=bool(row.known),
+        last_message_at=row.last_message_at,
+        has_cases=bool(row.has_cases),
+    )

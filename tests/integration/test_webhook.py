@@ -380,3 +380,32 @@ def test_healthz_reports_database_and_version(client) -> None:  # type: ignore[n
 
 
 _ = (os, encrypt_payload)
+
+
+def test_messages_open_the_service_window_and_events_do_not(wechat: WeChat, sqlite_url: str) -> None:
+    """`last_message_at` (the start of WeChat's 48-hour window) is written by messages, never by events, and at most
+    every TOUCH_GRANULARITY: a stored time may lag the truth by that much (closing the window early), never lead."""
+    from bot.intake import TOUCH_GRANULARITY
+
+    def last_message_at() -> datetime | None:
+        engine = make_engine(sqlite_url)
+        with engine.connect() as conn:
+            value = conn.execute(sa.text("SELECT last_message_at FROM citizens WHERE openid = 'o_window'")).scalar()
+        engine.dispose()
+        return None if value is None else datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+
+    start = wechat.clock.now
+    wechat.event("subscribe", openid="o_window")
+    assert count(sqlite_url, "citizens", "WHERE openid = 'o_window'") == 1 and last_message_at() is None
+    wechat.text("你好", openid="o_window")
+    assert last_message_at() == start
+    wechat.clock.advance(minutes=1)
+    wechat.text("我想反映一个问题", openid="o_window")
+    assert last_message_at() == start  # within the granularity: no write
+    wechat.clock.advance(seconds=TOUCH_GRANULARITY.total_seconds())
+    wechat.text("帮助", openid="o_window")
+    assert last_message_at() == wechat.clock.now
+    moved = wechat.clock.now
+    wechat.clock.advance(minutes=30)
+    wechat.event("CLICK", openid="o_window", key="HELP")
+    assert last_message_at() == moved  # an event is not a message from the citizen

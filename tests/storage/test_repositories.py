@@ -216,6 +216,13 @@ def test_sender_view_reads_binding_and_draft_together_and_the_draft_round_trips(
         assert turn.sender_view(session=s, pseudonym="p2") == turn.SenderView("sup_bdc", None)
         dialogs.clear(session=s, pseudonym="p1")
         assert turn.sender_view(session=s, pseudonym="p1") == turn.SenderView(None, None)
+        # whether the citizen is known, when they last wrote, and whether they have a case come in the same read
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=True)
+        view = turn.sender_view(session=s, pseudonym="p1")
+        assert (view.known, view.last_message_at, view.has_cases) == (True, NOW, False)
+        new_case(s, "ZY2611270099", "窗口态度差")
+        assert turn.sender_view(session=s, pseudonym="p1").has_cases
+        assert not turn.sender_view(session=s, pseudonym="p2").known
     db.dispose()
 
 
