@@ -111,14 +111,14 @@ def test_the_request_never_waits_for_a_slow_api(
     db_url: str, fake: RunningFake, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     # getcallbackip hangs longer than WeChat waits for an answer: the push is answered anyway.
-    fake.state.inject("getcallbackip", {"delay": 3.0}, forever=True)
+    fake.state.inject("getcallbackip", {"delay": 5.0}, forever=True)
     app = _app(db_url, fake, clock, WECHAT_CALLBACK_IP_CHECK="1")
     rt = runtime(app)
     try:
         wechat = WeChat(app.test_client(), clock, rt.settings)
         started = time.monotonic()
         assert wechat.text("你好")
-        assert time.monotonic() - started < 1.5
+        assert time.monotonic() - started < 2.5  # the fetch alone takes 5 s
         assert rt.callback_ips is not None and rt.callback_ips.check("127.0.0.1") is None
     finally:
         rt.db.dispose()
