@@ -180,15 +180,9 @@ def hot_spot_check(session: orm.Session, rt: Runtime, case: Case, now: datetime)
                 recipient_kind="supervisor",
                 recipient=sup.id,
                 purpose="hot_spot",
-                payload={
-                    "text": f"热点预警：7天内已有 {reporters} 位市民反映{label}。详情：{link}",
-                    "template": {
-                        "kind": "supervisor_notice",
-                        "count_new": reporters,
-                        "count_overdue": 0,
-                        "link": link,
-                    },  # fmt: skip
-                },
+                payload=notices.supervisor_payload(
+                    f"热点预警：7天内已有 {reporters} 位市民反映{label}。详情：{link}", reporters, 0, link
+                ),
                 now=now,
                 case_id=case.id,
             )

@@ -293,17 +293,10 @@ def open_load(
     return {sup: n for sup, n in session.execute(stmt)}
 
 
-def supervisor_counts(*, session: orm.Session, supervisor_id: str, new_states: Iterable[str],
-                      open_states: Iterable[str]) -> tuple[int, int]:  # fmt: skip
-    """(cases waiting for this supervisor to act, overdue open cases): two counts in one aggregate query."""
-    counts = supervisors_counts(session=session, supervisor_ids=[supervisor_id], new_states=new_states,
-                                open_states=open_states)  # fmt: skip
-    return counts[supervisor_id]
-
-
 def supervisors_counts(*, session: orm.Session, supervisor_ids: Iterable[str], new_states: Iterable[str],
                        open_states: Iterable[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
-    """`supervisor_counts` for several supervisors in one grouped query; (0, 0) for those with no cases."""
+    """Per supervisor: (cases waiting for them to act, overdue open cases), for several supervisors in one grouped
+    query; (0, 0) for those with no cases."""
     ids = sorted(set(supervisor_ids))
     out = dict.fromkeys(ids, (0, 0))
     if not ids:

@@ -82,6 +82,27 @@ def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
+def redis_url_or_skip() -> str:
+    """TEST_REDIS_URL when it answers; otherwise skip (or fail when ZHIYONG_REQUIRE_SERVICES is set)."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if REQUIRE_SERVICES:
+            pytest.fail("ZHIYONG_REQUIRE_SERVICES is set but TEST_REDIS_URL is not")
+        pytest.skip("Redis not configured (set TEST_REDIS_URL)")
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {exc}")
+        pytest.skip("Redis unreachable")
+    finally:
+        client.close()
+    return url
+
+
 def _postgres_url_or_skip() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:

@@ -40,10 +40,10 @@ from storage.models import AccessToken
 from storage.models import Citizen
 from storage.models import OutboxMessage
 from storage.models import SupervisorBinding
-from tests.conftest import REQUIRE_SERVICES
 from tests.conftest import TEST_APP_ID
 from tests.conftest import Clock
 from tests.conftest import make_settings
+from tests.conftest import redis_url_or_skip
 
 TEST_SECRET = "test-app-secret-0001"
 TEMPLATE_IDS = {"demo_case_update_tpl", "demo_supervisor_notice_tpl"}
@@ -635,23 +635,7 @@ def test_eight_workers_with_an_expired_token_make_one_token_request(
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if REQUIRE_SERVICES:
-            pytest.fail("ZHIYONG_REQUIRE_SERVICES is set but TEST_REDIS_URL is not")
-        pytest.skip("Redis not configured (set TEST_REDIS_URL)")
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {exc}")
-        pytest.skip("Redis unreachable")
-    finally:
-        client.close()
-    return url
+    return redis_url_or_skip()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.live.services import redis_url_or_skip
+from tests.conftest import redis_url_or_skip
 
 
 @pytest.fixture

@@ -26,27 +26,6 @@ from tests.live.server import free_port
 PG_BIN_ROOT = Path("/usr/lib/postgresql")
 
 
-def redis_url_or_skip() -> str:
-    """TEST_REDIS_URL when it answers; otherwise skip (or fail when ZHIYONG_REQUIRE_SERVICES is set)."""
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        if REQUIRE_SERVICES:
-            pytest.fail("ZHIYONG_REQUIRE_SERVICES is set but TEST_REDIS_URL is not")
-        pytest.skip("Redis not configured (set TEST_REDIS_URL)")
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if REQUIRE_SERVICES:
-            pytest.fail(f"Redis at TEST_REDIS_URL is unreachable: {exc}")
-        pytest.skip("Redis unreachable")
-    finally:
-        client.close()
-    return url
-
-
 def dead_redis_url() -> str:
     """A Redis URL on a loopback port where nothing listens (connection refused at once)."""
     return f"redis://127.0.0.1:{free_port()}/0"

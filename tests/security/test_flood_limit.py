@@ -26,8 +26,8 @@ from storage.db import make_engine
 from tests.conftest import Clock
 from tests.conftest import WeChat
 from tests.conftest import make_settings
+from tests.conftest import redis_url_or_skip
 from tests.live.services import dead_redis_url
-from tests.live.services import redis_url_or_skip
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 

@@ -273,7 +273,7 @@ def test_supervisor_counts_are_aggregated_in_the_database(any_db_url: str) -> No
             cases_repo.assign(session=s, case=c, supervisor_id="sup_bdc", role="handler", at=NOW)
         other = new_case(s, "ZY2611270009")
         cases_repo.assign(session=s, case=other, supervisor_id="sup_gaj", role="handler", at=NOW)
-        counts = cases_repo.supervisor_counts(session=s, supervisor_id="sup_bdc", new_states=("assigned", "reopened"),
-                                              open_states=OPEN_STATES)  # fmt: skip
+        counts = cases_repo.supervisors_counts(session=s, supervisor_ids=["sup_bdc"],
+                                               new_states=("assigned", "reopened"), open_states=OPEN_STATES)["sup_bdc"]  # fmt: skip
     assert counts == (2, 1)
     db.dispose()
