@@ -18,12 +18,12 @@ $(STAMP): requirements.txt
 	touch $@
 
 instance/dev.env: | $(STAMP)
-	$(BIN)/python -m bot.devsecrets $@
+	$(BIN)/python -m bot.dev.env_file $@
 
 run: $(STAMP) instance/dev.env
 	$(BIN)/flask --app bot db upgrade
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app bot demo seed
-	PORT=$(PORT) $(BIN)/python -m bot.devrun
+	PORT=$(PORT) $(BIN)/python -m bot.dev.run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,8 +2,8 @@
 
 Fills a fresh database (created and dropped here) with synthetic cases over two years (bench/casegen.py: ~3 %
 open, ratings, overdue and escalated ones, one assignment per routed case), then times, in the same run:
-- `bot.digest.build`, what the weekly job runs: the figures as SQL aggregates (`storage.reports.digest_figures`),
-- `bot.digest.build_from_objects`, the reference it is tested against (loads every relevant case and every active
+- `bot.service.digest.build`, what the weekly job runs: the figures as SQL aggregates (`storage.reports.digest_figures`),
+- `bot.service.digest.build_from_objects`, the reference it is tested against (loads every relevant case and every active
   assignment as ORM objects),
 - the baseline: a plain Core SELECT of the relevant rows' columns (what any digest has to read at least).
 
@@ -29,9 +29,9 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench import casegen  # noqa: E402
 from bench import services  # noqa: E402
-from bot.digest import build  # noqa: E402
-from bot.digest import build_from_objects  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
+from bot.service.digest import build  # noqa: E402
+from bot.service.digest import build_from_objects  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.config import Unit  # noqa: E402
 from storage import migrate  # noqa: E402
@@ -112,7 +112,7 @@ def main() -> int:
         t_orm, digest = timed(orm_build, args.orm_repeat)
         same = figs.units == digest.units and figs.overdue == digest.overdue
         print(f"{'baseline: SELECT relevant rows':<40} {t_base:8.2f} s  ({rows:,} rows)")
-        print(f"{'bot.digest.build (the job; SQL)':<40} {t_sql:8.2f} s  {t_sql / t_base:5.2f}x baseline  "
+        print(f"{'bot.service.digest.build (the job; SQL)':<40} {t_sql:8.2f} s  {t_sql / t_base:5.2f}x baseline  "
               f"aim < 10 s: {'met' if t_sql < 10 else 'MISSED'}")  # fmt: skip
         print(f"{'build_from_objects (reference; ORM)':<40} {t_orm:8.2f} s  {t_orm / t_base:5.2f}x baseline  "
               f"aim < 10 s: {'met' if t_orm < 10 else 'MISSED'}")  # fmt: skip

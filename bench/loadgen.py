@@ -7,7 +7,7 @@ more than `rate * seconds`), each push is tried at most 1 + `retries` times, and
 
 The mix is what a city account sees: citizens filing a complaint in four turns (text, "没有", "1", "确认" — each
 turn sent only after the previous one was answered, as a person would), one-off texts, subscribe events, menu
-clicks and template delivery reports. Pushes are built and signed with `bot.pushes` exactly as WeChat does, and
+clicks and template delivery reports. Pushes are built and signed with `bot.wechat.push_builder` exactly as WeChat does, and
 the server's own parser computes each push's dedupe key, so the accounting compares like with like.
 
 A push that gets no 200 within WeChat's 5 s (status ≠ 200, connection reset, timeout) is retried with the same
@@ -43,12 +43,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.pushes import PushSigner  # noqa: E402
-from bot.pushes import message_xml  # noqa: E402
-from bot.pushes import next_msg_id  # noqa: E402
-from bot.pushes import reply_content  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.wechat.push_builder import PushSigner  # noqa: E402
+from bot.wechat.push_builder import message_xml  # noqa: E402
+from bot.wechat.push_builder import next_msg_id  # noqa: E402
+from bot.wechat.push_builder import reply_content  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 
 BIN = Path(sys.executable).parent

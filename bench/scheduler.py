@@ -3,10 +3,10 @@
 A fresh database (created and dropped here) gets 100,000 open cases awaiting an answer (bench/casegen.py), their
 assignments, one historical `sent` outbox row per case, and citizens to write to. Then, in the same run:
 
-- reminder sweep (`bot.jobs.sweep_reminders`, working time): with `--due` cases whose next rung is due (a minute's
+- reminder sweep (`bot.service.jobs.sweep_reminders`, working time): with `--due` cases whose next rung is due (a minute's
   worth in a city this size), then again with none due (the indexed `next_reminder_at` read alone), then with a
   `--backlog` of due cases (after a weekend or an outage). Baseline: a plain SELECT of the same due rows;
-- outbox drain (`bot.sender.drain`, limit 100, rate limit raised) against the loopback fake of WeChat's API, with
+- outbox drain (`bot.wechat.sender.drain`, limit 100, rate limit raised) against the loopback fake of WeChat's API, with
   `--pending` due rows among the 100,000 sent ones; then draining every pending row (messages/s). Baseline: the
   claim's SELECT of the same rows plus the same number of bare HTTP POSTs to the fake.
 
@@ -34,11 +34,11 @@ import sqlalchemy as sa  # noqa: E402
 from bench import casegen  # noqa: E402
 from bench import services  # noqa: E402
 from bot import jobs  # noqa: E402
-from bot.fake_wechat import FakeWechat  # noqa: E402
-from bot.fake_wechat import start_fake_wechat  # noqa: E402
+from bot.dev.fake_wechat import FakeWechat  # noqa: E402
+from bot.dev.fake_wechat import start_fake_wechat  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
-from bot.sender import drain  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.wechat.sender import drain  # noqa: E402
 from handlers.lifecycle import AWAITING_ANSWER  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage.models import Case  # noqa: E402
@@ -164,7 +164,7 @@ def main() -> int:
         assert n == min(args.due, 500)
 
         # -- outbox drain --------------------------------------------------------------------------------------
-        from bot.wechat_api import WechatApi
+        from bot.wechat.api import WechatApi
 
         with WechatApi.from_runtime(rt) as api:
             api.tokens.get()  # the token is fetched once, before timing: a drain normally finds it cached

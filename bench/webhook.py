@@ -42,8 +42,8 @@ sys.path.insert(0, str(ROOT))
 from bench import services  # noqa: E402
 from bench.loadgen import children  # noqa: E402
 from bench.loadgen import rss_kb  # noqa: E402
-from bot.pushes import PushSigner  # noqa: E402
-from bot.pushes import message_xml  # noqa: E402
+from bot.wechat.push_builder import PushSigner  # noqa: E402
+from bot.wechat.push_builder import message_xml  # noqa: E402
 
 BIN = Path(sys.executable).parent
 TEXTS = ["不动产登记中心窗口的人态度很差，让我跑了三趟", "车管所换驾照要我交好处费", "你好", "社保局上班时间没人"]

@@ -60,7 +60,7 @@ def create_app(
 
     app.register_blueprint(web.bp)
     if settings.development if simulator is None else simulator:
-        from bot import simulator as simulator_mod
+        from bot.dev import simulator as simulator_mod
 
         simulator_mod.init_app(app)
     console.init_app(app)

@@ -8,7 +8,7 @@ so a flood costs one ledger row and nothing else.
 Counting is Redis `INCR` + `EXPIRE` on one key per pseudonym and minute: a fixed window shared by every worker
 and host. When Redis is unreachable each process falls back to its own token bucket of the same size (no
 database: the database is what the limit protects) and tries Redis again after a back-off, like the token owner
-in `bot.wechat_api`. The per-process bucket is looser (N workers allow N times the rate), which is acceptable for
+in `bot.wechat.api`. The per-process bucket is looser (N workers allow N times the rate), which is acceptable for
 a fallback whose job is to keep one flooding client from starving the rest.
 
 State changes that must never be dropped (subscribe, unsubscribe, template delivery reports) are not counted.

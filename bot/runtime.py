@@ -21,10 +21,10 @@ from typing import Any
 from flask import Flask
 from flask import current_app
 
-from bot.callback_ips import CallbackIps
-from bot.clock import ClockMonitor
+from bot.host_clock import ClockMonitor
 from bot.settings import Settings
-from bot.wechat import WechatProtocol
+from bot.wechat.callback_ips import CallbackIps
+from bot.wechat.protocol import WechatProtocol
 from handlers.calendar import WorkCalendar
 from handlers.calendar import from_config as calendar_from_config
 from storage.db import Database
@@ -76,7 +76,7 @@ class Runtime:
             return None
 
         def fetch() -> list[str]:
-            from bot.wechat_api import WechatApi
+            from bot.wechat.api import WechatApi
 
             with WechatApi.from_runtime(self) as api:
                 return api.callback_ips()

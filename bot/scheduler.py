@@ -1,6 +1,6 @@
 """The scheduler process (`flask --app bot scheduler`): APScheduler in Asia/Shanghai, fixed jobs, nothing else.
 
-Never started inside the web app or its workers. Each job is a call into `bot.jobs`, which reads the database
+Never started inside the web app or its workers. Each job is a call into `bot.service.jobs`, which reads the database
 and is idempotent, so a restart loses nothing and a second scheduler by mistake sends nothing twice.
 """
 
@@ -17,8 +17,8 @@ from apscheduler.events import JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from bot import jobs
 from bot.runtime import runtime
+from bot.service import jobs
 
 log = logging.getLogger("zhiyong.scheduler")
 TIMEZONE = "Asia/Shanghai"

@@ -107,7 +107,7 @@ class EnvSettings(BaseModel):
     environment: Literal["development", "production", "test"] = "production"
     trusted_proxies: int = Field(default=0, ge=0, le=3)  # reverse proxies in front (nginx = 1): X-Forwarded-*
     callback_ip_check: bool | None = None  # flag pushes from outside getcallbackip; default: on in production
-    # SNTP references for the clock health check (bot.clock): "host[:port],…"; unset, empty or "off" = none.
+    # SNTP references for the clock health check (bot.host_clock): "host[:port],…"; unset, empty or "off" = none.
     ntp_servers: tuple[tuple[str, int], ...] = ()
 
     @field_validator("wechat_api_base_url", "public_base_url")

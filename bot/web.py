@@ -1,4 +1,4 @@
-"""The `/wechat` webhook and `/healthz`: a thin adapter between HTTP and `bot.wechat` / `bot.intake`."""
+"""The `/wechat` webhook and `/healthz`: a thin adapter between HTTP and `bot.wechat.protocol` / `bot.service.intake`."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from flask import request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot import intake
 from bot.runtime import Runtime
 from bot.runtime import runtime
-from bot.wechat import Malformed
-from bot.wechat import Rejected
-from bot.wechat import render_text_reply
+from bot.service import intake
+from bot.wechat.protocol import Malformed
+from bot.wechat.protocol import Rejected
+from bot.wechat.protocol import render_text_reply
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("zhiyong.webhook")
@@ -97,7 +97,7 @@ def _flag_unlisted_sender(rt: Runtime, key: str = "-") -> None:
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
     """503 when the database is down or the host clock is off by more than 60 s (the webhook's freshness check
-    would refuse real pushes, RELIABILITY 43); the clock verdict is cached per process, see bot.clock."""
+    would refuse real pushes, RELIABILITY 43); the clock verdict is cached per process, see bot.host_clock."""
     rt = runtime()
     db_ok = rt.db.ping()
     clock = rt.clock_monitor.current(database_up=db_ok)

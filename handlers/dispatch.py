@@ -2,7 +2,7 @@
 
 Order: subscription events → binding codes → a bound supervisor's commands → a citizen's rating or answer to a
 supervisor's question → the citizen dialog. `dispatch` is pure: it reads only the message and the context and
-returns a `Step`; `bot.intake` applies the effects inside the webhook's one transaction.
+returns a `Step`; `bot.service.intake` applies the effects inside the webhook's one transaction.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Followup:
 
 
 class Context(Protocol):
-    """What dispatch may read; `bot.intake` implements it over the database, tests with plain objects."""
+    """What dispatch may read; `bot.service.intake` implements it over the database, tests with plain objects."""
 
     @property
     def now(self) -> datetime: ...

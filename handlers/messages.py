@@ -1,6 +1,6 @@
 """Plain data crossing the boundary between `bot/` and the decision logic: what came in, what goes out.
 
-`InboundMessage` is built by `bot.wechat` from the decrypted XML; no wechatpy type ever reaches `handlers/`.
+`InboundMessage` is built by `bot.wechat.protocol` from the decrypted XML; no wechatpy type ever reaches `handlers/`.
 """
 
 from __future__ import annotations

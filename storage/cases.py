@@ -152,7 +152,7 @@ def audit_maintenance(*, session: orm.Session, reason: str, at: datetime) -> Ite
     This inserts that row, runs the body, flushes it, and deletes the row again, all inside the caller's one
     transaction: other transactions never see the row, a rollback takes it away, and its fixed primary key makes
     a second maintenance transaction wait for the first. Commit only after the block. The one legitimate user is
-    the demo reseeding (`bot.demo.remove_demo`); nothing in the request path or the scheduler may use it.
+    the demo reseeding (`bot.dev.demo.remove_demo`); nothing in the request path or the scheduler may use it.
 
     This is a guard against mistakes and casual edits, not against an attacker: anyone holding the app's
     database credentials can insert the same row (or, as the owner, drop the triggers). Detection is the other

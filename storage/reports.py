@@ -1,13 +1,13 @@
-"""The weekly digest's figures as SQL aggregates: the same definitions as `handlers.digest` and `bot.digest.build`,
+"""The weekly digest's figures as SQL aggregates: the same definitions as `handlers.digest` and `bot.service.digest.build`,
 computed by the database instead of by loading every relevant case as an ORM object.
 
-Why: `bot.digest.build` loads every case created or rated in the period plus every open case, and every active
+Why: `bot.service.digest.build` loads every case created or rated in the period plus every open case, and every active
 assignment, into Python. With a province's history (1,000,000 cases) that is tens of thousands of ORM objects and
 a million assignment tuples per digest. Here each figure is one query returning one row per unit, supervisor or
 listed case; the result is the same `DigestFigures` either way (tests/storage/test_reports.py compares the two
 on one fixture, field by field).
 
-Definitions (see `handlers.digest`'s docstring for the rates; `bot.digest.build` for the lists):
+Definitions (see `handlers.digest`'s docstring for the rates; `bot.service.digest.build` for the lists):
 - the relevant cases: created in [start, end], or rated in [start, end], or open (same filter as `build`);
 - per unit: received, 响应率 / 办结率 counts, 满意率 counts, overdue-and-open, exactly as `unit_stats`;
 - overdue / escalated: open cases flagged overdue / in state escalated, by case id;
@@ -59,7 +59,7 @@ def _count(condition: Any) -> Any:
 
 
 def relevant(start: datetime, end: datetime) -> Any:
-    """`bot.digest.build`'s row filter (BETWEEN is inclusive at both ends, as there)."""
+    """`bot.service.digest.build`'s row filter (BETWEEN is inclusive at both ends, as there)."""
     return sa.or_(
         Case.created_at.between(start, end),
         Case.rated_at.between(start, end),
@@ -105,7 +105,7 @@ def unit_stats(
 def digest_figures(
     session: orm.Session, *, start: datetime, end: datetime, as_of: datetime, units: Iterable[str] = ()
 ) -> DigestFigures:
-    """Everything `bot.digest.build` computes, from aggregate queries."""
+    """Everything `bot.service.digest.build` computes, from aggregate queries."""
     stats = unit_stats(session, start=start, end=end, as_of=as_of, units=units)
     d = DigestFigures(stats, figures.rank(stats.values()))
     open_states = sorted(OPEN_STATES)

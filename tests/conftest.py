@@ -20,11 +20,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot import create_app
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
 from bot.settings import Settings
 from bot.settings import load_settings
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from storage import migrate
 from storage.db import make_engine
 from storage.models import Model

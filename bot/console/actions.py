@@ -1,6 +1,6 @@
 """Lifecycle actions from the console: who may take which, what each needs, and applying it through casework.
 
-Every step goes through `bot.casework.act` (transition table, audit chain, notices); the two steps that are not
+Every step goes through `bot.service.casework.act` (transition table, audit chain, notices); the two steps that are not
 transitions — reclassify (kept as a training correction) and reveal — append their own audit events here.
 """
 
@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import orm
 
-from bot import casework
 from bot.console.base import Viewer
 from bot.console.scope import by_number_in_scope
 from bot.runtime import Runtime
+from bot.service import casework
 from handlers.lifecycle import FINAL_STATES
 from handlers.lifecycle import IllegalTransition
 from handlers.lifecycle import can

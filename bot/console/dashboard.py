@@ -19,7 +19,6 @@ from flask import render_template
 from flask import request
 from sqlalchemy import orm
 
-from bot import digest as digest_mod
 from bot.console import charts
 from bot.console.auth import login_required
 from bot.console.base import Viewer
@@ -30,6 +29,7 @@ from bot.console.scope import case_filter
 from bot.console.scope import conflicted_units
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from bot.service import digest as digest_mod
 from handlers import digest as figures
 from handlers.lifecycle import OPEN_STATES
 from storage.cases import BEIJING

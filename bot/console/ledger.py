@@ -30,7 +30,6 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import orm
 
-from bot import digest as digest_mod
 from bot.console.auth import log_access
 from bot.console.auth import login_required
 from bot.console.base import Viewer
@@ -45,6 +44,7 @@ from bot.console.present import state_label
 from bot.console.scope import case_filter
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from bot.service import digest as digest_mod
 from handlers import digest as figures
 from storage.cases import BEIJING
 from storage.models import Case

@@ -22,10 +22,10 @@ from flask import request
 from flask.cli import AppGroup
 from sqlalchemy import orm
 
-from bot import casework
 from bot.console.security import apply_headers
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from bot.service import casework
 from handlers.cases_view import state_label
 from handlers.dialog_types import CaseDraft
 from handlers.lifecycle import FINAL_STATES

@@ -14,7 +14,6 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from bot import casework
 from bot.console.auth import log_access
 from bot.console.auth import login_required
 from bot.console.base import bp
@@ -22,6 +21,7 @@ from bot.console.base import viewer
 from bot.console.present import Presenter
 from bot.console.scope import case_or_404
 from bot.runtime import runtime
+from bot.service import casework
 from handlers.lifecycle import IllegalTransition
 from handlers.routing import eligible
 from storage import corrections as corrections_repo

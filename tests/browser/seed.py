@@ -10,9 +10,9 @@ import random
 from datetime import datetime
 from datetime import timedelta
 
-from bot import casework
 from bot import create_app
 from bot.runtime import runtime
+from bot.service import casework
 from bot.settings import Settings
 from handlers.dialog_types import CaseDraft
 from handlers.lifecycle import IllegalTransition

@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 import requests
 
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from tests.conftest import REQUIRE_SERVICES
 from tests.conftest import base_environ
 from tests.conftest import make_settings

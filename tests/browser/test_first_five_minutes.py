@@ -52,7 +52,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     _flask(env, "db", "upgrade")
     _flask(env, "demo", "seed")
     with (tmp / "devrun.log").open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "bot.devrun"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        proc = subprocess.Popen([sys.executable, "-m", "bot.dev.run"], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

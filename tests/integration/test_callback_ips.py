@@ -12,13 +12,13 @@ from collections.abc import Iterator
 import pytest
 
 from bot import create_app
-from bot.callback_ips import CallbackIps
-from bot.callback_ips import listed
-from bot.callback_ips import parse_networks
-from bot.fake_wechat import FakeWechat
-from bot.fake_wechat import RunningFake
-from bot.fake_wechat import start_fake_wechat
+from bot.dev.fake_wechat import FakeWechat
+from bot.dev.fake_wechat import RunningFake
+from bot.dev.fake_wechat import start_fake_wechat
 from bot.runtime import runtime
+from bot.wechat.callback_ips import CallbackIps
+from bot.wechat.callback_ips import listed
+from bot.wechat.callback_ips import parse_networks
 from tests.conftest import TEST_APP_ID
 from tests.conftest import Clock
 from tests.conftest import WeChat

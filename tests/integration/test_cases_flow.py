@@ -195,13 +195,13 @@ def test_similar_cases_link_and_three_reporters_raise_a_hot_spot(app, wechat: We
 
 
 def test_a_crashed_push_is_accounted_for_and_can_be_replayed(app, wechat: WeChat, db_url: str, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import bot.intake
+    import bot.service.intake
 
     runner = app.test_cli_runner()
-    real = bot.intake.dispatch
-    monkeypatch.setattr(bot.intake, "dispatch", lambda msg, ctx: (_ for _ in ()).throw(RuntimeError("bug")))
+    real = bot.service.intake.dispatch
+    monkeypatch.setattr(bot.service.intake, "dispatch", lambda msg, ctx: (_ for _ in ()).throw(RuntimeError("bug")))
     wechat.text("你好", "o_crash")
-    monkeypatch.setattr(bot.intake, "dispatch", real)
+    monkeypatch.setattr(bot.service.intake, "dispatch", real)
     result = runner.invoke(args=["reconcile", "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -239,8 +239,8 @@ def test_audit_chain_holds_whatever_zone_the_action_time_is_in(app, wechat: WeCh
     from datetime import timedelta
     from datetime import timezone
 
-    from bot import casework
     from bot.runtime import runtime
+    from bot.service import casework
     from storage import cases as cases_repo
 
     number = file_complaint(wechat)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import check_password_hash
 
-from bot import demo
+from bot.dev import demo
 from bot.runtime import runtime
 from handlers.lifecycle import STATES
 from tests.conftest import WeChat

@@ -22,17 +22,17 @@ from PIL import ExifTags
 from PIL import Image
 
 from bot import create_app
-from bot import evidence as evidence_mod
-from bot.evidence import fetch_pending
-from bot.evidence import refetch
-from bot.evidence import strip_image
-from bot.fake_wechat import SAMPLE_VOICE
-from bot.fake_wechat import FakeWechat
-from bot.fake_wechat import RunningFake
-from bot.fake_wechat import sample_jpeg
-from bot.fake_wechat import start_fake_wechat
+from bot.dev.fake_wechat import SAMPLE_VOICE
+from bot.dev.fake_wechat import FakeWechat
+from bot.dev.fake_wechat import RunningFake
+from bot.dev.fake_wechat import sample_jpeg
+from bot.dev.fake_wechat import start_fake_wechat
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from bot.wechat import evidence as evidence_mod
+from bot.wechat.evidence import fetch_pending
+from bot.wechat.evidence import refetch
+from bot.wechat.evidence import strip_image
 from storage import evidence as evidence_repo
 from storage.models import Case
 from storage.models import Evidence

@@ -1,6 +1,6 @@
 """The outbox sender against a loopback fake of WeChat's API: channels, faults, token ownership, concurrency, privacy.
 
-Every test drives `bot.sender.drain` with the injected clock and asserts on what the fake actually received.
+Every test drives `bot.wechat.sender.drain` with the injected clock and asserts on what the fake actually received.
 """
 
 from __future__ import annotations
@@ -24,16 +24,16 @@ import requests
 import sqlalchemy as sa
 
 from bot import create_app
-from bot.fake_wechat import FakeWechat
-from bot.fake_wechat import RunningFake
-from bot.fake_wechat import fetch_messages
-from bot.fake_wechat import start_fake_wechat
+from bot.dev.fake_wechat import FakeWechat
+from bot.dev.fake_wechat import RunningFake
+from bot.dev.fake_wechat import fetch_messages
+from bot.dev.fake_wechat import start_fake_wechat
 from bot.logs import StripQuery
 from bot.runtime import Runtime
 from bot.runtime import runtime
-from bot.sender import drain
-from bot.wechat_api import TokenOwner
-from bot.wechat_api import WechatApi
+from bot.wechat.api import TokenOwner
+from bot.wechat.api import WechatApi
+from bot.wechat.sender import drain
 from storage import citizens
 from storage import outbox
 from storage.models import AccessToken

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot import casework
 from bot import create_app
-from bot.fake_wechat import FakeWechat
-from bot.fake_wechat import RunningFake
-from bot.fake_wechat import start_fake_wechat
+from bot.dev.fake_wechat import FakeWechat
+from bot.dev.fake_wechat import RunningFake
+from bot.dev.fake_wechat import start_fake_wechat
 from bot.runtime import runtime
+from bot.service import casework
 from handlers.dialog_types import CaseDraft
 from handlers.dialog_types import MediaRef
 from storage import cases as cases_repo

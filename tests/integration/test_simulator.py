@@ -17,12 +17,12 @@ import requests
 from werkzeug.serving import make_server
 
 from bot import create_app
-from bot.fake_wechat import FakeWechat
-from bot.fake_wechat import QuietRequestHandler
-from bot.fake_wechat import RunningFake
-from bot.fake_wechat import start_fake_wechat
+from bot.dev.fake_wechat import FakeWechat
+from bot.dev.fake_wechat import QuietRequestHandler
+from bot.dev.fake_wechat import RunningFake
+from bot.dev.fake_wechat import start_fake_wechat
 from bot.runtime import runtime
-from bot.sender import drain
+from bot.wechat.sender import drain
 from tests.conftest import TEST_APP_ID
 from tests.conftest import Clock
 from tests.conftest import make_settings

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import jobs
 from bot.runtime import runtime
+from bot.service import jobs
 from tests.conftest import Clock
 from tests.conftest import WeChat
 from tests.conftest import base_environ

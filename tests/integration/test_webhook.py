@@ -16,11 +16,11 @@ import pytest
 import sqlalchemy as sa
 
 from bot import create_app
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
-from bot.wechat import encrypt_payload
-from bot.wechat import sha1_signature
+from bot.wechat.protocol import encrypt_payload
+from bot.wechat.protocol import sha1_signature
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from storage.db import make_engine
 from tests.conftest import TEST_APP_ID
 from tests.conftest import Clock
@@ -342,16 +342,16 @@ def _concurrent_identical(url: str, clock: Clock, n: int = 50) -> list[int]:
 def test_fifty_concurrent_identical_pushes_make_one_record(
     any_db_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.intake
+    import bot.service.intake
 
     calls: list[str] = []
-    real = bot.intake.dispatch
+    real = bot.service.intake.dispatch
 
     def counting(msg, ctx):  # type: ignore[no-untyped-def]
         calls.append(msg.key)
         return real(msg, ctx)
 
-    monkeypatch.setattr(bot.intake, "dispatch", counting)
+    monkeypatch.setattr(bot.service.intake, "dispatch", counting)
     statuses = _concurrent_identical(any_db_url, clock)
     assert statuses == [200] * 50
     assert len(calls) == 1, "the push was handled more than once"
@@ -362,12 +362,12 @@ def test_fifty_concurrent_identical_pushes_make_one_record(
 def test_a_handler_crash_keeps_the_push_for_replay_and_answers_politely(
     wechat: WeChat, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.intake
+    import bot.service.intake
 
     def boom(msg, ctx):  # type: ignore[no-untyped-def]
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(bot.intake, "dispatch", boom)
+    monkeypatch.setattr(bot.service.intake, "dispatch", boom)
     reply = wechat.text("市民之家窗口没人")
     assert reply is not None and "开了个小差" in reply
     assert count(sqlite_url, "dead_letters", "WHERE stage = 'handler' AND payload IS NOT NULL") == 1
@@ -385,7 +385,7 @@ _ = (os, encrypt_payload)
 def test_messages_open_the_service_window_and_events_do_not(wechat: WeChat, sqlite_url: str) -> None:
     """`last_message_at` (the start of WeChat's 48-hour window) is written by messages, never by events, and at most
     every TOUCH_GRANULARITY: a stored time may lag the truth by that much (closing the window early), never lead."""
-    from bot.intake import TOUCH_GRANULARITY
+    from bot.service.intake import TOUCH_GRANULARITY
 
     def last_message_at() -> datetime | None:
         engine = make_engine(sqlite_url)

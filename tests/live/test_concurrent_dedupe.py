@@ -14,8 +14,8 @@ import requests
 import sqlalchemy as sa
 
 from bench.services import server_env
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
 from storage.db import make_engine
 from tests.live.server import start
 

@@ -11,9 +11,9 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from storage.db import make_engine
 from tests.conftest import base_environ
 from tests.live.server import BIN

@@ -28,7 +28,7 @@ import yaml
 
 from bot import create_app
 from bot.runtime import runtime
-from bot.wechat_api import WechatApi
+from bot.wechat.api import WechatApi
 from tests.conftest import TEST_AES_KEY
 from tests.conftest import base_environ
 from tests.conftest import make_settings
@@ -69,7 +69,7 @@ def test_security_relevant_dependencies_are_pinned_as_required() -> None:
     assert _pinned("xmltodict", reqs["xmltodict"]) >= (1, 0, 2), "xmltodict before 1.0.2 parses entities"
     aps = _pinned("apscheduler", reqs["apscheduler"])
     assert (3, 11, 1) <= aps < (4,), "APScheduler 3.11.1+ (misfire fixes), not the 4.x rewrite"
-    _pinned("wechatpy", reqs["wechatpy"])  # one version: bot/wechat.py works around that version's quirks
+    _pinned("wechatpy", reqs["wechatpy"])  # one version: bot/wechat/protocol.py works around that version's quirks
 
 
 def test_every_requirement_is_pinned_and_installed_at_that_version() -> None:

@@ -16,12 +16,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-import bot.intake
+import bot.service.intake
 from bot import create_app
 from bot import ratelimit
-from bot.pushes import message_xml
-from bot.pushes import reply_content
 from bot.ratelimit import FloodLimiter
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from storage.db import make_engine
 from tests.conftest import Clock
 from tests.conftest import WeChat
@@ -45,13 +45,13 @@ def count(url: str, sql: str) -> int:
 def dispatched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Keys of the pushes the dialog actually handled."""
     calls: list[str] = []
-    real = bot.intake.dispatch
+    real = bot.service.intake.dispatch
 
     def counting(msg, ctx):  # type: ignore[no-untyped-def]
         calls.append(msg.key)
         return real(msg, ctx)
 
-    monkeypatch.setattr(bot.intake, "dispatch", counting)
+    monkeypatch.setattr(bot.service.intake, "dispatch", counting)
     return calls
 
 

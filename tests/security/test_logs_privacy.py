@@ -18,11 +18,11 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-import bot.intake
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
-from bot.wechat import sha1_signature
+import bot.service.intake
+from bot.wechat.protocol import sha1_signature
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from storage.db import make_engine
 from storage.models import Model
 from tests.conftest import TEST_TOKEN
@@ -75,7 +75,7 @@ def test_a_crash_in_the_handler_logs_no_complaint_openid_or_traceback(
         # The worst case: the exception's own message carries the secrets.
         raise RuntimeError(f"could not handle {COMPLAINT} from {OPENID}")
 
-    monkeypatch.setattr(bot.intake, "dispatch" if where == "dispatch" else "_apply", boom)
+    monkeypatch.setattr(bot.service.intake, "dispatch" if where == "dispatch" else "_apply", boom)
     caplog.set_level(logging.DEBUG)
     reply = wechat.text(COMPLAINT, OPENID)
     assert reply and "开了个小差" in reply, "a polite answer, not a 500"
@@ -100,7 +100,7 @@ def test_the_openid_lives_only_in_the_restricted_tables(app, wechat: WeChat, db_
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(bot.intake, "dispatch", boom)
+    monkeypatch.setattr(bot.service.intake, "dispatch", boom)
     wechat.text("再补充一句", OPENID)  # a crashed push keeps its payload for replay
     allowed = {("citizens", "openid"), ("supervisor_bindings", "openid"), ("dead_letters", "payload")}
     found: set[tuple[str, str]] = set()

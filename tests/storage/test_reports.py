@@ -1,4 +1,4 @@
-"""`storage.reports` (SQL aggregates, what `bot.digest.build` uses) and `bot.digest.build_from_objects` (the
+"""`storage.reports` (SQL aggregates, what `bot.service.digest.build` uses) and `bot.service.digest.build_from_objects` (the
 reference over ORM objects) agree on the same cases, field by field.
 
 The fixture is the benchmarks' generator (bench/casegen.py) over five weeks around the digest week, plus cases
@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from bench import casegen
 from bot import create_app
-from bot.digest import build
-from bot.digest import build_from_objects
 from bot.runtime import runtime
+from bot.service.digest import build
+from bot.service.digest import build_from_objects
 from storage import reports
 from storage.models import Assignment
 from storage.models import Case

@@ -16,7 +16,7 @@ import pytest
 from click.testing import Result
 from flask import Flask
 
-from bot.cli_calendar import calendar_cli
+from bot.cli.calendar import calendar_cli
 from bot.settings import DEFAULT_CONFIG
 from bot.settings import load_city_config
 from handlers.calendar import WorkCalendar

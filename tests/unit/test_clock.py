@@ -9,17 +9,17 @@ import time
 
 import pytest
 
-from bot.clock import SKEW_THRESHOLD_S
-from bot.clock import ClockMonitor
-from bot.clock import NtpError
-from bot.clock import Reading
-from bot.clock import decode_response
-from bot.clock import encode_request
-from bot.clock import from_ntp
-from bot.clock import measure
-from bot.clock import sntp_reading
-from bot.clock import to_ntp
-from bot.clock import verdict
+from bot.host_clock import SKEW_THRESHOLD_S
+from bot.host_clock import ClockMonitor
+from bot.host_clock import NtpError
+from bot.host_clock import Reading
+from bot.host_clock import decode_response
+from bot.host_clock import encode_request
+from bot.host_clock import from_ntp
+from bot.host_clock import measure
+from bot.host_clock import sntp_reading
+from bot.host_clock import to_ntp
+from bot.host_clock import verdict
 from bot.settings import ConfigError
 from tests.conftest import base_environ
 from tests.fake_ntp import FakeNtp

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from bot.cli_nlp import nlp_cli
+from bot.cli.nlp import nlp_cli
 from bot.settings import load_city_config
 from nlp.builtin import TEST_FILE
 from nlp.loading import ensure_model

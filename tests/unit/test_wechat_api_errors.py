@@ -7,15 +7,15 @@ from datetime import datetime
 
 import pytest
 
-from bot.sender import RateLimiter
-from bot.sender import _Park
-from bot.sender import next_midnight_shanghai
-from bot.sender import render_template
-from bot.sender import supervisor_payload_problem
-from bot.wechat_api import ErrorKind
-from bot.wechat_api import WechatApiError
-from bot.wechat_api import classify
-from bot.wechat_api import describe
+from bot.wechat.api import ErrorKind
+from bot.wechat.api import WechatApiError
+from bot.wechat.api import classify
+from bot.wechat.api import describe
+from bot.wechat.sender import RateLimiter
+from bot.wechat.sender import _Park
+from bot.wechat.sender import next_midnight_shanghai
+from bot.wechat.sender import render_template
+from bot.wechat.sender import supervisor_payload_problem
 from storage.outbox import backoff
 
 

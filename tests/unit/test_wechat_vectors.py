@@ -1,4 +1,4 @@
-"""WeChat's official signature and encryption vectors through our own protocol wrapper (bot.wechat)."""
+"""WeChat's official signature and encryption vectors through our own protocol wrapper (bot.wechat.protocol)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import wechat
-from bot.wechat import Malformed
-from bot.wechat import Rejected
-from bot.wechat import WechatProtocol
-from bot.wechat import decrypt_payload
-from bot.wechat import encrypt_payload
-from bot.wechat import sha1_signature
+from bot.wechat import protocol as wechat
+from bot.wechat.protocol import Malformed
+from bot.wechat.protocol import Rejected
+from bot.wechat.protocol import WechatProtocol
+from bot.wechat.protocol import decrypt_payload
+from bot.wechat.protocol import encrypt_payload
+from bot.wechat.protocol import sha1_signature
 
 VECTORS = json.loads((Path(__file__).resolve().parents[1] / "fixtures/wechat_vectors.json").read_text("utf-8"))
 

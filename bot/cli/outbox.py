@@ -43,7 +43,7 @@ def _parse_at(value: str | None) -> datetime:
 @click.option("--rate", default=20.0, show_default=True, type=click.FloatRange(1, 1000), help="Sends per second.")
 def drain_command(limit: int, at: str | None, rate: float) -> None:
     """Send the due outbox rows once and report what happened."""
-    from bot.sender import drain
+    from bot.wechat.sender import drain
 
     report = drain(runtime(), now=_parse_at(at), limit=limit, rate_per_second=rate)
     click.echo(" ".join(f"{k}={v}" for k, v in report.as_dict().items() if v is not None))
@@ -128,8 +128,8 @@ def evidence_fetch_command(limit: int, at: str | None, ids: tuple[int, ...]) -> 
     A download that differs from a recorded SHA-256 never replaces the original: it is reported, logged as an
     alert, and the command exits 1.
     """
-    from bot.evidence import fetch_pending
-    from bot.evidence import refetch
+    from bot.wechat.evidence import fetch_pending
+    from bot.wechat.evidence import refetch
 
     if ids:
         report = refetch(runtime(), ids=sorted(set(ids)), now=_parse_at(at))
@@ -150,7 +150,7 @@ def evidence_verify_command(as_json: bool) -> None:
     Problems name the evidence id and case number (never case text, openids or phones) and are logged as alerts.
     Progress goes to stderr.
     """
-    from bot.evidence import verify_store
+    from bot.wechat.evidence import verify_store
 
     def progress(checked: int, total: int) -> None:
         click.echo(f"verified {checked}/{total}", err=True)
@@ -174,9 +174,9 @@ def fake_wechat_command(host: str, port: int) -> None:
     """Development only: serve a loopback fake of WeChat's API (point WECHAT_API_BASE_URL at it)."""
     from werkzeug.serving import make_server
 
-    from bot.fake_wechat import FakeWechat
-    from bot.fake_wechat import QuietRequestHandler
-    from bot.fake_wechat import create_fake_app
+    from bot.dev.fake_wechat import FakeWechat
+    from bot.dev.fake_wechat import QuietRequestHandler
+    from bot.dev.fake_wechat import create_fake_app
 
     settings = runtime().settings
     if settings.env.environment == "production":

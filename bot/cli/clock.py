@@ -8,9 +8,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from bot.clock import NTP_TIMEOUT_S
-from bot.clock import ClockCheck
-from bot.clock import measure
+from bot.host_clock import NTP_TIMEOUT_S
+from bot.host_clock import ClockCheck
+from bot.host_clock import measure
 from bot.runtime import runtime
 
 clock_cli = AppGroup("clock", help="The host clock against NTP_SERVERS and the database.")

@@ -14,10 +14,10 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from bot.wechat import cdata
-from bot.wechat import decrypt_payload
-from bot.wechat import encrypt_payload
-from bot.wechat import sha1_signature
+from bot.wechat.protocol import cdata
+from bot.wechat.protocol import decrypt_payload
+from bot.wechat.protocol import encrypt_payload
+from bot.wechat.protocol import sha1_signature
 
 _msg_ids = itertools.count(random.SystemRandom().randrange(10**17, 10**18))
 

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bot import casework
 from bot.runtime import Runtime
+from bot.service import casework
 from handlers import ladder
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import IllegalTransition
@@ -163,19 +163,19 @@ def sweep_dialogs(rt: Runtime, now: datetime) -> str:
 
 
 def _drain(rt: Runtime, now: datetime) -> str:
-    from bot.sender import drain
+    from bot.wechat.sender import drain
 
     return str(drain(rt, now=now).as_dict())
 
 
 def _evidence(rt: Runtime, now: datetime) -> str:
-    from bot.evidence import fetch_pending
+    from bot.wechat.evidence import fetch_pending
 
     return str(fetch_pending(rt, now=now).as_dict())
 
 
 def _retention(rt: Runtime, now: datetime) -> str:
-    from bot.retention import run as retention_run
+    from bot.service.retention import run as retention_run
 
     return str(retention_run(rt, now=now))
 
@@ -185,7 +185,7 @@ def _day(at: datetime) -> str:
 
 
 def _digest(rt: Runtime, now: datetime) -> str:
-    from bot.digest import send_weekly
+    from bot.service.digest import send_weekly
 
     return send_weekly(rt, now)
 

@@ -1,10 +1,10 @@
 """The WeChat simulator at `/simulator` (development only): a phone-sized chat that plays WeChat's servers.
 
 Every action in the page is a JSON (or, for a photo, multipart) POST here; this module builds the push exactly
-as WeChat would (`bot.pushes.message_xml` + `PushSigner`: signed, AES-encrypted), POSTs it over HTTP to this
+as WeChat would (`bot.wechat.push_builder.message_xml` + `PushSigner`: signed, AES-encrypted), POSTs it over HTTP to this
 very server's real `/wechat`, opens and verifies the encrypted passive reply, and returns its text. Messages the
 system sends later (customer-service and template messages, drained from the outbox by the scheduler) go to
-the loopback fake of WeChat's API (`bot.fake_wechat`), and the page polls them through `/simulator/api/messages`.
+the loopback fake of WeChat's API (`bot.dev.fake_wechat`), and the page polls them through `/simulator/api/messages`.
 
 Registered by `create_app` only when ZHIYONG_ENV=development, or when a test passes `simulator=True`; never in
 production (create_app refuses). Because it POSTs to itself, the server must handle two requests at once
@@ -30,11 +30,11 @@ from flask import jsonify
 from flask import render_template
 from flask import request
 
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from handlers.lifecycle import STATES
 from storage import cases as cases_repo
 from storage import supervisors as sup_repo
@@ -178,7 +178,7 @@ def page() -> str:
 @bp.get("/api/config")
 def config() -> Response:
     """Who can be played, the menu, the units and windows for the scan, the preset locations."""
-    from bot import demo
+    from bot.dev import demo
 
     rt = runtime()
     city = rt.settings.city
@@ -330,7 +330,7 @@ def send_image() -> Response:
 @bp.post("/api/bind")
 def bind_supervisor() -> Response:
     """Play a supervisor binding: issue a one-time code (as `supervisor bind-code` does) and send `绑定 <code>`."""
-    from bot import demo
+    from bot.dev import demo
 
     rt = runtime()
     supervisor_id = _json().get("supervisor_id")
@@ -374,7 +374,7 @@ def _render(message: dict[str, Any], templates: dict[str, str]) -> dict[str, Any
 @bp.get("/api/messages")
 def messages() -> Response:
     """Messages the fake WeChat API received for `openid` after id `since` (the page polls this)."""
-    from bot.fake_wechat import fetch_messages
+    from bot.dev.fake_wechat import fetch_messages
 
     rt = runtime()
     openid = _openid(request.args.get("openid"))

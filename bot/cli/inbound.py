@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
-from bot import intake
 from bot.runtime import runtime
-from bot.wechat import Malformed
+from bot.service import intake
+from bot.wechat.protocol import Malformed
 from storage.models import DeadLetter
 from storage.models import InboundRecord
 

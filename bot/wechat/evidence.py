@@ -53,11 +53,11 @@ from PIL import UnidentifiedImageError
 
 from bot.runtime import Runtime
 from bot.settings import INSTANCE_DIR
-from bot.wechat_api import MAX_MEDIA_BYTES
-from bot.wechat_api import ErrorKind
-from bot.wechat_api import Media
-from bot.wechat_api import WechatApi
-from bot.wechat_api import WechatApiError
+from bot.wechat.api import MAX_MEDIA_BYTES
+from bot.wechat.api import ErrorKind
+from bot.wechat.api import Media
+from bot.wechat.api import WechatApi
+from bot.wechat.api import WechatApiError
 from storage import evidence as evidence_repo
 from storage.models import Evidence
 

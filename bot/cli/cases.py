@@ -14,8 +14,8 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from bot import casework
 from bot.runtime import runtime
+from bot.service import casework
 from handlers.deadlines import working_days_left
 from handlers.lifecycle import STATES
 from handlers.lifecycle import IllegalTransition

@@ -11,9 +11,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
-from bot import digest as digest_mod
-from bot import jobs
 from bot.runtime import runtime
+from bot.service import digest as digest_mod
+from bot.service import jobs
 
 jobs_cli = AppGroup("jobs", help="Run the scheduler's jobs by hand.")
 BEIJING = ZoneInfo("Asia/Shanghai")

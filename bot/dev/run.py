@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bot.settings import PROJECT_ROOT
+
 FLASK = str(Path(sys.executable).parent / "flask")
 
 
@@ -28,7 +29,7 @@ def main() -> int:
     }
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, cmd in commands.items():
-        procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env)
+        procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)
         time.sleep(0.3)
     print(
         f"\n  zhiyong 已启动（开发模式）\n"

@@ -29,7 +29,7 @@ def demo_seed(weeks: int, force: bool) -> None:
 
     Does nothing when the demo is already there (so `make run` keeps your data), unless --force.
     """
-    from bot import demo
+    from bot.dev import demo
 
     rt = runtime()
     try:
@@ -48,7 +48,7 @@ def demo_seed(weeks: int, force: bool) -> None:
 @with_appcontext
 def qr_cmd(unit: str, window: int | None, out: Path | None) -> None:
     """Make a window QR code whose scan starts a report about that unit and window."""
-    from bot import qr
+    from bot.wechat import qr
 
     rt = runtime()
     try:
@@ -62,8 +62,8 @@ def qr_cmd(unit: str, window: int | None, out: Path | None) -> None:
         lines.append(f"dev: {code.scene}")
         where = "simulator URL (development)"
     else:
-        from bot.wechat_api import WechatApi
-        from bot.wechat_api import WechatApiError
+        from bot.wechat.api import WechatApi
+        from bot.wechat.api import WechatApiError
 
         try:
             with WechatApi.from_runtime(rt) as api:
@@ -83,7 +83,7 @@ def qr_cmd(unit: str, window: int | None, out: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 def retention_run(dry_run: bool, older_than_days: int | None, as_json: bool) -> None:
     """Anonymise closed, merged and rejected cases finished more than N days ago."""
-    from bot import retention
+    from bot.service import retention
 
     report = retention.run(runtime(), days=older_than_days, dry_run=dry_run)
     if as_json:

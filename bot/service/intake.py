@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from bot import casework
 from bot import ratelimit
 from bot.runtime import Runtime
+from bot.service import casework
 from handlers import dispatch as d
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig

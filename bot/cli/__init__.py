@@ -10,10 +10,10 @@ from flask import Flask
 from flask.cli import AppGroup
 from flask.cli import with_appcontext
 
-from bot.pushes import PushSigner
-from bot.pushes import message_xml
-from bot.pushes import reply_content
 from bot.runtime import runtime
+from bot.wechat.push_builder import PushSigner
+from bot.wechat.push_builder import message_xml
+from bot.wechat.push_builder import reply_content
 from storage import migrate
 
 db_cli = AppGroup("db", help="Database schema migrations (Alembic).")
@@ -119,19 +119,19 @@ def chat(openid: str, url: str, no_subscribe: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from bot.cli_calendar import calendar_cli
-    from bot.cli_cases import audit_cli
-    from bot.cli_cases import case_cli
-    from bot.cli_cases import supervisor_cli
-    from bot.cli_clock import clock_cli
-    from bot.cli_demo import register as register_demo
-    from bot.cli_jobs import digest_cmd
-    from bot.cli_jobs import jobs_cli
-    from bot.cli_jobs import scheduler_cmd
-    from bot.cli_nlp import nlp_cli
-    from bot.cli_ops import deadletters_cli
-    from bot.cli_ops import reconcile
-    from bot.cli_outbox import register as register_outbox
+    from bot.cli.calendar import calendar_cli
+    from bot.cli.cases import audit_cli
+    from bot.cli.cases import case_cli
+    from bot.cli.cases import supervisor_cli
+    from bot.cli.clock import clock_cli
+    from bot.cli.demo import register as register_demo
+    from bot.cli.inbound import deadletters_cli
+    from bot.cli.inbound import reconcile
+    from bot.cli.jobs import digest_cmd
+    from bot.cli.jobs import jobs_cli
+    from bot.cli.jobs import scheduler_cmd
+    from bot.cli.nlp import nlp_cli
+    from bot.cli.outbox import register as register_outbox
     from bot.console.corrections import corrections_cli
     from bot.console.ledger import ledger_cli
     from bot.console.open311 import open311_cli

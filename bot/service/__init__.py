@@ -1,0 +1,1 @@
+"""Application services: where decisions from `handlers/` meet `storage/`, one transaction per webhook call or job."""
