@@ -63,7 +63,7 @@ def qr_cmd(unit: str, window: int | None, out: Path | None) -> None:
         where = "simulator URL (development)"
     else:
         from bot.wechat.api import WechatApi
-        from bot.wechat.api import WechatApiError
+        from bot.wechat.errors import WechatApiError
 
         try:
             with WechatApi.from_runtime(rt) as api:

@@ -128,8 +128,8 @@ def evidence_fetch_command(limit: int, at: str | None, ids: tuple[int, ...]) -> 
     A download that differs from a recorded SHA-256 never replaces the original: it is reported, logged as an
     alert, and the command exits 1.
     """
-    from bot.wechat.evidence import fetch_pending
-    from bot.wechat.evidence import refetch
+    from bot.wechat.evidence_fetch import fetch_pending
+    from bot.wechat.evidence_fetch import refetch
 
     if ids:
         report = refetch(runtime(), ids=sorted(set(ids)), now=_parse_at(at))
@@ -150,7 +150,7 @@ def evidence_verify_command(as_json: bool) -> None:
     Problems name the evidence id and case number (never case text, openids or phones) and are logged as alerts.
     Progress goes to stderr.
     """
-    from bot.wechat.evidence import verify_store
+    from bot.wechat.evidence_store import verify_store
 
     def progress(checked: int, total: int) -> None:
         click.echo(f"verified {checked}/{total}", err=True)

@@ -34,7 +34,7 @@ from bot.console.scope import case_or_404
 from bot.console.scope import find_case
 from bot.console.security import INERT_CSP
 from bot.runtime import runtime
-from bot.wechat.evidence import evidence_dir
+from bot.wechat.evidence_store import evidence_dir
 from storage import cases as cases_repo
 from storage import corrections as corrections_repo
 from storage.models import Case

@@ -169,7 +169,7 @@ def _drain(rt: Runtime, now: datetime) -> str:
 
 
 def _evidence(rt: Runtime, now: datetime) -> str:
-    from bot.wechat.evidence import fetch_pending
+    from bot.wechat.evidence_fetch import fetch_pending
 
     return str(fetch_pending(rt, now=now).as_dict())
 

@@ -94,7 +94,7 @@ def due_cases(*, session: orm.Session, cutoff: datetime, limit: int, after_id: i
 
 
 def _evidence_root(rt: Runtime) -> Path:
-    from bot.wechat.evidence import evidence_dir
+    from bot.wechat.evidence_store import evidence_dir
 
     return evidence_dir(rt).resolve()
 

@@ -34,9 +34,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.runtime import Runtime
-from bot.wechat.api import ErrorKind
 from bot.wechat.api import WechatApi
-from bot.wechat.api import WechatApiError
+from bot.wechat.errors import ErrorKind
+from bot.wechat.errors import WechatApiError
 from storage import citizens
 from storage import outbox
 from storage.models import Citizen

@@ -29,10 +29,10 @@ from bot.dev.fake_wechat import sample_jpeg
 from bot.dev.fake_wechat import start_fake_wechat
 from bot.runtime import Runtime
 from bot.runtime import runtime
-from bot.wechat import evidence as evidence_mod
-from bot.wechat.evidence import fetch_pending
-from bot.wechat.evidence import refetch
-from bot.wechat.evidence import strip_image
+from bot.wechat import evidence_store as evidence_mod
+from bot.wechat.evidence_checks import strip_image
+from bot.wechat.evidence_fetch import fetch_pending
+from bot.wechat.evidence_fetch import refetch
 from storage import evidence as evidence_repo
 from storage.models import Case
 from storage.models import Evidence

@@ -31,9 +31,9 @@ from bot.dev.fake_wechat import start_fake_wechat
 from bot.logs import StripQuery
 from bot.runtime import Runtime
 from bot.runtime import runtime
-from bot.wechat.api import TokenOwner
 from bot.wechat.api import WechatApi
 from bot.wechat.sender import drain
+from bot.wechat.token import TokenOwner
 from storage import citizens
 from storage import outbox
 from storage.models import AccessToken

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from bot.wechat.api import ErrorKind
-from bot.wechat.api import WechatApiError
-from bot.wechat.api import classify
-from bot.wechat.api import describe
+from bot.wechat.errors import ErrorKind
+from bot.wechat.errors import WechatApiError
+from bot.wechat.errors import classify
+from bot.wechat.errors import describe
 from bot.wechat.sender import RateLimiter
 from bot.wechat.sender import _Park
 from bot.wechat.sender import next_midnight_shanghai

@@ -1,10 +1,7 @@
-"""Evidence downloads: fetch citizens' photos and voice from WeChat before it deletes them (3 days), strip images.
+"""The evidence download job: fetch citizens' photos and voice from WeChat before it deletes them (3 days).
 
-Oldest intake first. Images are checked (a file claiming to be an image must decode as JPEG, PNG or GIF) and
-re-encoded with Pillow without EXIF, GPS, maker notes, thumbnails, XMP or ICC data; only the stripped file is
-stored, and its SHA-256 recorded. Voice (AMR/Speex/MP3) and video (MP4) are checked by signature and stored as
-they are. Files go to `instance/evidence/<case>/<evidence>-<hash>.<ext>` (0600, written to a temporary name
-and renamed, so a half-written file is never visible) and are never served without authentication.
+Oldest intake first. Every download goes through `evidence_checks` (only the stripped file is stored) and into
+`evidence_store`, with its SHA-256 recorded.
 40007 (and no usable PicUrl) or past 72 h → 'lost'; disk full → stays 'pending' with the error and an alert. RELIABILITY 44, 45, 60, 81.
 
 PicUrl fallback: a photo push carries both MediaId and PicUrl. When media/get answers 40007 (or there is no media
@@ -33,56 +30,48 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from dataclasses import dataclass
-from dataclasses import field
 from datetime import datetime
 from datetime import timedelta
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 from urllib.parse import urlsplit
 
 import requests
-from PIL import Image
-from PIL import ImageOps
-from PIL import ImageSequence
-from PIL import UnidentifiedImageError
 
 from bot.runtime import Runtime
-from bot.settings import INSTANCE_DIR
 from bot.wechat.api import MAX_MEDIA_BYTES
-from bot.wechat.api import ErrorKind
 from bot.wechat.api import Media
 from bot.wechat.api import WechatApi
-from bot.wechat.api import WechatApiError
+from bot.wechat.errors import ErrorKind
+from bot.wechat.errors import WechatApiError
+from bot.wechat.evidence_checks import IMAGE_KINDS
+from bot.wechat.evidence_checks import CleanFile
+from bot.wechat.evidence_checks import Refused
+from bot.wechat.evidence_checks import check_content
+from bot.wechat.evidence_store import evidence_dir
+from bot.wechat.evidence_store import file_name
+from bot.wechat.evidence_store import intact
+from bot.wechat.evidence_store import leftover_digests
+from bot.wechat.evidence_store import write_file
 from storage import evidence as evidence_repo
 from storage.models import Evidence
 
 log = logging.getLogger("zhiyong.evidence")
+
+
 alert_log = logging.getLogger("zhiyong.alert")
 
+
 MEDIA_LIFETIME = timedelta(hours=72)  # WeChat: temporary media are deleted after 3 days
-MAX_PIXELS = 40_000_000  # well above any phone photo; refuses decompression bombs before decoding
-MAX_VOICE_BYTES = 2 * 1024 * 1024
-IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif")}
-IMAGE_KINDS = ("image", "photo", "picture")
-# The extensions this module writes (a leftover file with any other is not one of ours).
-EXT_TYPES = {ext: ctype for ctype, ext in IMAGE_FORMATS.values()} | {
-    "amr": "audio/amr",
-    "spx": "audio/speex",
-    "mp3": "audio/mpeg",
-    "mp4": "video/mp4",
-}
+
+
 PIC_URL_TIMEOUT = (3.0, 10.0)  # connect, read (seconds): a CDN answers fast or not at all
+
+
 PIC_URL_MAX_REDIRECTS = 3
-MAX_ALERT_LINES = 50  # `evidence verify`: one alert line per problem up to this, then a summary
-
-
-class Refused(Exception):
-    """The content is not what it claims to be (or too large): never stored."""
 
 
 class PicUrlError(Exception):
@@ -108,105 +97,6 @@ class EvidenceReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class CleanFile:
-    content: bytes
-    content_type: str
-    ext: str
-
-
-def evidence_dir(rt: Runtime, directory: str | os.PathLike[str] | None = None) -> Path:
-    """Where evidence lives: the argument, `rt.services["evidence_dir"]`, or `instance/evidence`."""
-    return Path(directory or rt.services.get("evidence_dir") or INSTANCE_DIR / "evidence")
-
-
-# -- content checks -------------------------------------------------------------------------------------------
-
-
-def strip_image(data: bytes) -> CleanFile:
-    """Decode, check and re-encode an image without any metadata; EXIF orientation is applied first.
-
-    :raises Refused: not a JPEG/PNG/GIF, damaged, or absurdly large.
-    """
-    try:
-        with Image.open(BytesIO(data)) as probe:
-            fmt = probe.format
-            width, height = probe.size
-            if width * height > MAX_PIXELS:
-                raise Refused(f"image too large ({width}x{height})")
-            probe.verify()
-        image = Image.open(BytesIO(data))
-        image.load()
-    except Refused:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise Refused(f"not a readable image ({type(exc).__name__})") from None
-    if fmt not in IMAGE_FORMATS:
-        raise Refused(f"unsupported image format {fmt}")
-    content_type, ext = IMAGE_FORMATS[fmt]
-    out = BytesIO()
-    with image:
-        if fmt == "JPEG":
-            # Orientation lives in EXIF; apply it to the pixels before the tag goes, or the photo turns sideways.
-            clean = ImageOps.exif_transpose(image)
-            clean.info = {}
-            clean.save(out, "JPEG", quality=95)
-        elif fmt == "PNG":
-            clean = image.copy()
-            clean.info = {}
-            clean.save(out, "PNG")
-        else:
-            frames = []
-            for frame in ImageSequence.Iterator(image):
-                copy = frame.copy()
-                copy.info = {k: v for k, v in frame.info.items() if k in ("duration", "transparency")}
-                frames.append(copy)
-            frames[0].save(out, "GIF", save_all=len(frames) > 1, append_images=frames[1:], loop=0)
-    result = out.getvalue()
-    with Image.open(BytesIO(result)) as check:
-        # Belt and braces: if a Pillow upgrade ever starts copying metadata, refuse rather than store it.
-        if check.getexif() or {"exif", "xmp", "icc_profile", "comment"} & set(check.info):
-            raise Refused("metadata survived stripping")
-    return CleanFile(result, content_type, ext)
-
-
-def _voice(data: bytes) -> CleanFile:
-    if len(data) > MAX_VOICE_BYTES:
-        raise Refused("voice larger than 2 MB")
-    if data.startswith(b"#!AMR"):
-        return CleanFile(data, "audio/amr", "amr")
-    if data.startswith(b"OggS") or data.startswith(b"Speex"):
-        return CleanFile(data, "audio/speex", "spx")
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
-        return CleanFile(data, "audio/mpeg", "mp3")
-    raise Refused("not an AMR, Speex or MP3 voice file")
-
-
-def _video(data: bytes) -> CleanFile:
-    if data[4:8] == b"ftyp":
-        return CleanFile(data, "video/mp4", "mp4")
-    raise Refused("not an MP4 video")
-
-
-def check_content(kind: str, media: Media) -> CleanFile:
-    """What gets stored for an evidence row of `kind`, decided by the bytes rather than what they claim.
-
-    :raises Refused: the content does not match the kind.
-    """
-    if kind in IMAGE_KINDS:
-        return strip_image(media.content)
-    if kind == "voice":
-        return _voice(media.content)
-    if kind in ("video", "shortvideo"):
-        return _video(media.content)
-    if media.content_type.startswith("image/"):
-        return strip_image(media.content)
-    raise Refused(f"unsupported evidence kind {kind!r}")
-
-
-# -- the PicUrl fallback -------------------------------------------------------------------------------------
 
 
 class _NoCredentials(requests.auth.AuthBase):
@@ -283,65 +173,6 @@ def download_pic_url(
             session.close()
 
 
-# -- storing ----------------------------------------------------------------------------------------------
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _intact(path: Path, digest: str) -> bool:
-    try:
-        return _sha256_file(path) == digest
-    except OSError:
-        return False
-
-
-def _file_name(ev: Evidence, digest: str, ext: str) -> str:
-    return f"{ev.case_id}/{ev.id}-{digest[:12]}.{ext}"
-
-
-def _write_file(root: Path, rel: str, content: bytes) -> None:
-    target = root / rel
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = folder / f".{target.name}.part"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _leftover_digests(root: Path, ev: Evidence) -> list[str]:
-    """Hashes of intact `<evidence>-<hash>.<ext>` files a crashed run renamed into place but never recorded."""
-    found: list[str] = []
-    try:
-        candidates = sorted((p for p in (root / str(ev.case_id)).glob(f"{ev.id}-*") if p.is_file()), key=str)
-    except OSError:
-        return found
-    for path in candidates:
-        ext = path.suffix[1:]
-        try:
-            digest = _sha256_file(path)
-        except OSError:
-            continue
-        if ext in EXT_TYPES and path.name == f"{ev.id}-{digest[:12]}.{ext}":
-            found.append(digest)
-        else:
-            log.warning("evidence %s: leftover file %s does not match its name; left alone", ev.id, path.name)
-    return found
-
-
 def _mismatch_alert(rec: evidence_repo.Recorded, recorded_sha: str, new_sha: str, source: str, what: str) -> None:
     alert_log.error(
         "ALERT evidence %s (case %s): a repeated download (%s) has SHA-256 %s…, %s %s…; the original is kept",
@@ -374,15 +205,15 @@ def _record_download(
     if rec is None or rec.status not in ("pending", "stored"):
         log.info("evidence %s: row is %s now; download dropped", ev.id, rec.status if rec else "deleted")
         return
-    expected = _file_name(ev, digest, clean.ext)
+    expected = file_name(ev, digest, clean.ext)
     if rec.sha256:
         if rec.sha256 != digest:
             _mismatch_alert(rec, rec.sha256, digest, source, "the recorded one is")
             report.mismatch += 1
             return
-        if rec.path == expected and not _intact(root / expected, digest):
+        if rec.path == expected and not intact(root / expected, digest):
             # Equal hashes prove these are the recorded bytes: put the missing or damaged file back.
-            _write_file(root, expected, clean.content)
+            write_file(root, expected, clean.content)
             alert_log.error("ALERT evidence %s (case %s): stored file was missing or damaged; restored from an "
                             "identical download", ev.id, rec.case_number)  # fmt: skip
         with rt.db.transaction() as session:
@@ -391,13 +222,13 @@ def _record_download(
         report.identical += 1
         log.info("evidence %s: downloaded again, same SHA-256 as recorded", ev.id)
         return
-    leftovers = _leftover_digests(root, ev)
+    leftovers = leftover_digests(root, ev)
     differing = sorted({d for d in leftovers if d != digest})
     for other in differing:
         _mismatch_alert(rec, other, digest, source, "an earlier unrecorded file (left in place) has")
     wrote = digest not in leftovers  # the same bytes already renamed into place by a crashed run: adopt them
     if wrote:
-        _write_file(root, expected, clean.content)
+        write_file(root, expected, clean.content)
     with rt.db.transaction() as session:
         outcome = evidence_repo.mark_stored(session=session, evidence_id=ev.id, now=now, path=expected,
                                             sha256=digest, content_type=clean.content_type,
@@ -421,9 +252,6 @@ def _record_download(
             now_rec = evidence_repo.recorded(session=session, evidence_id=ev.id)
         if now_rec is not None and now_rec.sha256:
             _mismatch_alert(now_rec, now_rec.sha256, digest, source, "the recorded one is")
-
-
-# -- the job --------------------------------------------------------------------------------------------------
 
 
 def fetch_pending(
@@ -583,114 +411,4 @@ def refetch(
         if owned and client is not None:
             client.close()
     log.info("evidence re-fetch: %s", " ".join(f"{k}={v}" for k, v in report.as_dict().items() if v))
-    return report
-
-
-# -- verification -------------------------------------------------------------------------------------------
-
-PROBLEMS = {
-    "missing": "file missing",
-    "mismatch": "SHA-256 does not match the recorded one",
-    "unreadable": "file cannot be read",
-    "unrecorded": "stored without a path or SHA-256",
-    "outside": "recorded path is outside the evidence folder",
-}
-
-
-@dataclass
-class VerifyProblem:
-    evidence_id: int
-    case_number: str
-    problem: str  # a key of PROBLEMS
-    path: str | None
-    recorded_sha256: str | None
-    actual_sha256: str | None = None
-
-    @property
-    def description(self) -> str:
-        return PROBLEMS[self.problem]
-
-
-@dataclass
-class VerifyReport:
-    total: int = 0
-    checked: int = 0
-    intact: int = 0
-    problems: list[VerifyProblem] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": not self.problems,
-            "checked": self.checked,
-            "intact": self.intact,
-            "problems": [asdict(p) | {"description": p.description} for p in self.problems],
-        }
-
-
-def _verify_one(root: Path, resolved_root: Path, rec: evidence_repo.Recorded) -> VerifyProblem | None:
-    def problem(kind: str, actual: str | None = None) -> VerifyProblem:
-        return VerifyProblem(rec.evidence_id, rec.case_number, kind, rec.path, rec.sha256, actual)
-
-    if not rec.path or not rec.sha256:
-        return problem("unrecorded")
-    target = root / rec.path
-    try:
-        inside = target.resolve().is_relative_to(resolved_root)
-    except (OSError, RuntimeError):
-        inside = False
-    if not inside:
-        return problem("outside")
-    try:
-        actual = _sha256_file(target)
-    except FileNotFoundError:
-        return problem("missing")
-    except OSError:
-        return problem("unreadable")
-    return None if actual == rec.sha256 else problem("mismatch", actual)
-
-
-def verify_store(
-    rt: Runtime,
-    *,
-    directory: str | os.PathLike[str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-    progress_every: int = 500,
-    batch: int = 500,
-) -> VerifyReport:
-    """Re-read every stored evidence file and compare its SHA-256 with the recorded one (`evidence verify`).
-
-    Each problem is logged on `zhiyong.alert` (evidence id, case number, path; never case text or identities),
-    the first MAX_ALERT_LINES one by one, then a summary. Rows are read in keyset pages, so a long check holds
-    no transaction; `progress(checked, total)` is called every `progress_every` files and at the end.
-    """
-    root = evidence_dir(rt, directory)
-    resolved_root = root.resolve()
-    report = VerifyReport()
-    with rt.db.transaction() as session:
-        report.total = evidence_repo.count_stored(session=session)
-    after = 0
-    while True:
-        with rt.db.transaction() as session:
-            rows = evidence_repo.stored_batch(session=session, after_id=after, limit=batch)
-        if not rows:
-            break
-        for rec in rows:
-            after = rec.evidence_id
-            report.checked += 1
-            found = _verify_one(root, resolved_root, rec)
-            if found is None:
-                report.intact += 1
-            else:
-                report.problems.append(found)
-                if len(report.problems) <= MAX_ALERT_LINES:
-                    alert_log.error("ALERT evidence %s (case %s): %s (%s)", found.evidence_id, found.case_number,
-                                    found.description, found.path)  # fmt: skip
-            if progress is not None and report.checked % progress_every == 0:
-                progress(report.checked, report.total)
-    if progress is not None and report.checked % progress_every:
-        progress(report.checked, report.total)
-    if report.problems:
-        alert_log.error("ALERT evidence verify: %d of %d stored files missing or not matching their SHA-256",
-                        len(report.problems), report.checked)  # fmt: skip
-    log.info("evidence verify: checked=%d intact=%d problems=%d", report.checked, report.intact, len(report.problems))
     return report
