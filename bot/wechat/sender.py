@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
 import socket
 import time
 import uuid
@@ -37,6 +36,9 @@ from bot.runtime import Runtime
 from bot.wechat.api import WechatApi
 from bot.wechat.errors import ErrorKind
 from bot.wechat.errors import WechatApiError
+from bot.wechat.templates import Unsendable
+from bot.wechat.templates import render_template
+from bot.wechat.templates import supervisor_payload_problem
 from storage import citizens
 from storage import outbox
 from storage.models import Citizen
@@ -44,20 +46,23 @@ from storage.models import OutboxMessage
 from storage.models import SupervisorBinding
 
 log = logging.getLogger("zhiyong.sender")
+
+
 alert_log = logging.getLogger("zhiyong.alert")
 
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
 # WeChat's customer-service window is 48 h after the user's last message; stop a little early so a send that
 # races the closing window goes out as a template instead of bouncing with 45015.
 SERVICE_WINDOW = timedelta(hours=48) - timedelta(minutes=2)
+
+
 NOT_FOLLOWING = 43004  # errcode: the recipient does not follow the account
+
+
 DEFAULT_RATE_PER_SECOND = 20.0
-PAYLOAD_KEYS = frozenset({"text", "template"})
-SUPERVISOR_TEMPLATE_KEYS = frozenset({"kind", "count_new", "count_overdue", "link"})
-SUPERVISOR_HINT = "请登录督办台查看处理"
-_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_URL = re.compile(r"https?://\S+")
 
 
 @dataclass
@@ -121,10 +126,6 @@ class _Outcome:
     stop: str | None = None
 
 
-class _Park(Exception):
-    """A row that cannot be sent as it is (configuration or payload): park it for staff with this reason."""
-
-
 def next_midnight_shanghai(now: datetime) -> datetime:
     """00:00 Asia/Shanghai after `now`: WeChat's daily quotas reset then."""
     local = now.astimezone(SHANGHAI)
@@ -133,90 +134,6 @@ def next_midnight_shanghai(now: datetime) -> datetime:
 
 def default_worker_id() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-# -- payload checks and template rendering -------------------------------------------------------------------
-
-
-def supervisor_payload_problem(payload: Any, openid: str | None = None) -> str | None:
-    """Why a supervisor payload must not go out, or None. Only counts and a link are allowed (RELIABILITY 78, 84)."""
-    if not isinstance(payload, dict):
-        return "payload is not an object"
-    extra = set(payload) - PAYLOAD_KEYS
-    if extra:
-        return f"supervisor payload has unexpected keys {sorted(extra)}"
-    template = payload.get("template")
-    if template is not None:
-        if not isinstance(template, dict):
-            return "supervisor template is not an object"
-        extra = set(template) - SUPERVISOR_TEMPLATE_KEYS
-        if extra:
-            return f"supervisor template has keys beyond counts and link: {sorted(extra)}"
-        if template.get("kind") != "supervisor_notice":
-            return "supervisor template kind must be supervisor_notice"
-        for key in ("count_new", "count_overdue"):
-            if not isinstance(template.get(key, 0), int):
-                return f"supervisor template {key} is not a number"
-        link = template.get("link")
-        if link is not None and not (isinstance(link, str) and link.startswith(("https://", "http://"))):
-            return "supervisor template link is not a URL"
-    text = payload.get("text")
-    if text is not None:
-        if not isinstance(text, str) or len(text) > 300:
-            return "supervisor text is not a short string"
-        bare = _URL.sub(" ", text)
-        if _PHONE.search(bare) or _ID_NUMBER.search(bare):
-            return "supervisor text contains a phone or ID number"
-    if openid and openid in repr(payload):
-        return "supervisor payload contains an openid"
-    return None
-
-
-def _value(value: Any, limit: int) -> dict[str, str]:
-    # WeChat refuses newlines in template values and caps each type's length (thing 20, phrase 5, ...).
-    text = " ".join(str(value if value is not None else "").split())
-    return {"value": text[:limit] or "-"}
-
-
-def _local_time(now: datetime) -> str:
-    return now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-
-
-def render_template(
-    fields: Any, *, templates: dict[str, str], template_url: str | None, now: datetime
-) -> tuple[str, dict[str, dict[str, str]], str | None]:
-    """(template_id, data, url) for a payload's `template`; the field keys are documented in config.yaml.
-
-    :raises _Park: unknown kind or no template id configured for it.
-    """
-    if not isinstance(fields, dict):
-        raise _Park("payload has no template fields")
-    kind = fields.get("kind")
-    template_id = templates.get(str(kind))
-    if kind == "case_update":
-        data = {
-            "character_string1": _value(fields.get("case_number"), 32),
-            "phrase2": _value(fields.get("state"), 5),
-            "thing3": _value(fields.get("note") or fields.get("state"), 20),
-            "time4": _value(fields.get("time") or _local_time(now), 20),
-        }
-        url = template_url
-    elif kind == "supervisor_notice":
-        data = {
-            "number1": _value(int(fields.get("count_new") or 0), 32),
-            "number2": _value(int(fields.get("count_overdue") or 0), 32),
-            "thing3": _value(SUPERVISOR_HINT, 20),
-            "time4": _value(_local_time(now), 20),
-        }
-        url = fields.get("link")
-    else:
-        raise _Park(f"unknown template kind {kind!r}")
-    if not template_id:
-        raise _Park(f"no template id configured for {kind} (wechat.templates)")
-    return template_id, data, url
-
-
-# -- one row -----------------------------------------------------------------------------------------------
 
 
 def _resolve(rt: Runtime, row: OutboxMessage, now: datetime) -> _Recipient | _Outcome:
@@ -295,7 +212,7 @@ class _Sender:
                 return _Outcome("parked", f"{endpoint}: daily quota reached", until=next_midnight_shanghai(self.now))
             try:
                 return self._send(channel, row, recipient)
-            except _Park as exc:
+            except Unsendable as exc:
                 return _Outcome("parked", str(exc))
             except WechatApiError as exc:
                 if exc.kind is ErrorKind.FALLBACK and channel == "customer" and fallback_left:
@@ -362,9 +279,6 @@ class _Sender:
             return _Outcome("parked", detail, until=until)
         alert_log.error("ALERT outbox drain stopped by a configuration error: %s", detail)
         return _Outcome("release", detail, stop=detail)
-
-
-# -- the drain -----------------------------------------------------------------------------------------------
 
 
 def _settle(

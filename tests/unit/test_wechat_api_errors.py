@@ -12,10 +12,10 @@ from bot.wechat.errors import WechatApiError
 from bot.wechat.errors import classify
 from bot.wechat.errors import describe
 from bot.wechat.sender import RateLimiter
-from bot.wechat.sender import _Park
 from bot.wechat.sender import next_midnight_shanghai
-from bot.wechat.sender import render_template
-from bot.wechat.sender import supervisor_payload_problem
+from bot.wechat.templates import Unsendable
+from bot.wechat.templates import render_template
+from bot.wechat.templates import supervisor_payload_problem
 from storage.outbox import backoff
 
 
@@ -128,9 +128,9 @@ def test_supervisor_template_carries_counts_and_the_link_only() -> None:
 
 
 def test_unknown_kind_or_missing_template_id_is_parked() -> None:
-    with pytest.raises(_Park, match="unknown template kind"):
+    with pytest.raises(Unsendable, match="unknown template kind"):
         render_template({"kind": "digest"}, templates=TEMPLATES, template_url=None, now=NOW)
-    with pytest.raises(_Park, match="no template id"):
+    with pytest.raises(Unsendable, match="no template id"):
         render_template({"kind": "case_update"}, templates={}, template_url=None, now=NOW)
 
 
