@@ -32,24 +32,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
-from datetime import date
 from datetime import datetime
 from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from bot.dev.demo_texts import ANSWERS
+from bot.dev.demo_accounts import DEMO_CITIZENS
+from bot.dev.demo_accounts import DEMO_PREFIX
+from bot.dev.demo_accounts import bind_demo_supervisors
+from bot.dev.demo_accounts import bound_demo
+from bot.dev.demo_accounts import seed_staff
+from bot.dev.demo_plan import OFFICE_ACTOR
+from bot.dev.demo_plan import REPORTER_POOL
+from bot.dev.demo_plan import WORK_HOUR
+from bot.dev.demo_plan import Plan
+from bot.dev.demo_plan import Step
+from bot.dev.demo_plan import build_plans
 from bot.dev.demo_texts import COMPLAINTS
-from bot.dev.demo_texts import EXTENSION_REASONS
-from bot.dev.demo_texts import HOT_SPOT
 from bot.dev.demo_texts import OCCURRED_TEXTS
-from bot.dev.demo_texts import QUESTIONS
-from bot.dev.demo_texts import REJECT_REASONS
-from bot.dev.demo_texts import REPORTERS
-from bot.dev.demo_texts import RETURN_REASONS
-from bot.dev.demo_texts import UNSURE
-from bot.dev.demo_texts import Complaint
 from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import jobs
@@ -60,7 +61,6 @@ from handlers.lifecycle import IllegalTransition
 from storage import cases as cases_repo
 from storage import citizens
 from storage import jobs as ledger
-from storage import supervisors as sup_repo
 from storage.models import Assignment
 from storage.models import Case
 from storage.models import CaseEvent
@@ -75,43 +75,14 @@ from storage.models import ReporterContact
 
 log = logging.getLogger("zhiyong.demo")
 
+
 SEED_JOB = "demo_seed"
+
+
 SEED_PERIOD = "v1"
-DEMO_PREFIX = "o_demo_"
-# The citizens the simulator offers; the seed gives o_demo_2 and o_demo_3 a case each to play with, and leaves
-# o_demo_1 with only a finished case so a new report starts cleanly.
-DEMO_CITIZENS: tuple[str, ...] = ("o_demo_1", "o_demo_2", "o_demo_3")
-REPORTER_POOL = tuple(f"o_demo_c{i:02d}" for i in range(1, 41))
-OFFICE_ACTOR = "sup_triage"  # the campaign office's desk: approves extensions, merges, rejects
-WORK_HOUR = 3600.0  # step offsets are in working hours (config calendar.working_hours), as staff see time
+
+
 CHECKPOINT_HOUR = 10  # when the seed lets the scheduler's ladder and rating sweeps run, Beijing time
-
-
-def supervisor_openid(supervisor_id: str) -> str:
-    """The demo openid a configured supervisor is bound to (sup_bdc → o_demo_sup_bdc)."""
-    return DEMO_PREFIX + supervisor_id
-
-
-@dataclass(frozen=True)
-class Step:
-    """One later step of a case: `after` working hours after the previous step."""
-
-    after: float
-    action: str  # a lifecycle action; "rate" for the citizen's rating
-    note: str | None = None
-    days: int | None = None
-    rating: tuple[str, str] | None = None
-    actor: str | None = None  # None: the case's handler (or the triage desk's supervisor)
-
-
-@dataclass
-class Plan:
-    at: datetime
-    complaint: Complaint
-    openid: str
-    steps: list[Step] = field(default_factory=list)
-    contact: tuple[str, str] | None = None
-    duplicate_of: int | None = None  # index of the plan this one repeats (merged into it)
 
 
 @dataclass
@@ -125,9 +96,6 @@ class SeedReport:
     supervisors: list[tuple[str, str, str]] = field(default_factory=list)  # (id, name, openid)
     logins: list[str] = field(default_factory=list)
     message: str = ""
-
-
-# -- idempotency ------------------------------------------------------------------------------------------------
 
 
 def seed_state(rt: Runtime) -> str:
@@ -162,127 +130,6 @@ def remove_demo(rt: Runtime) -> int:
         session.execute(sa.delete(Dialog).where(Dialog.pseudonym.in_(pseudonyms)))
         session.execute(sa.delete(JobRun).where(JobRun.job == SEED_JOB))
     return len(ids)
-
-
-# -- the plan ---------------------------------------------------------------------------------------------------
-
-
-def _answer(rng: random.Random, category: str) -> str:
-    return rng.choice(ANSWERS.get(category) or ANSWERS["other"])
-
-
-def _satisfied(rng: random.Random) -> tuple[str, str]:
-    return rng.choices([("1", "A"), ("1", "B"), ("2", "A"), ("2", "B")], weights=[50, 25, 10, 15])[0]
-
-
-def _fate(rng: random.Random, complaint: Complaint) -> list[Step]:
-    """A whole life for a case; the seed's end cuts it wherever "now" falls, which leaves the recent cases open."""
-    cat = complaint.category
-    sign = Step(rng.uniform(0.5, 6), "sign")
-    reply = Step(rng.uniform(8, 30), "reply", note=_answer(rng, cat))
-    rate = Step(rng.uniform(2, 16), "rate", rating=_satisfied(rng), actor="citizen")
-    fate = rng.choices(
-        ["satisfied", "redo", "silent", "late", "extension", "question", "returned", "rejected", "closed_by_sup"],
-        weights=[42, 8, 10, 8, 7, 7, 4, 2, 5],
-    )[0]
-    if complaint.unit is None:
-        # The triage desk finds unsure reports out of scope (the most recent still wait in triage).
-        return [Step(rng.uniform(2, 10), "reject", note=rng.choice(REJECT_REASONS), actor=OFFICE_ACTOR)]
-    if fate == "satisfied":
-        return [sign, reply, rate]
-    if fate == "redo":
-        unhappy = Step(
-            rng.uniform(2, 16), "rate", rating=rng.choice([("3", "C"), ("2", "C"), ("3", "B")]), actor="citizen"
-        )
-        again = Step(rng.uniform(10, 30), "reply", note="经重新核查：" + _answer(rng, cat))
-        return [sign, reply, unhappy, Step(rng.uniform(1, 5), "sign"), again, rate]
-    if fate == "silent":
-        return [sign, reply]  # the rating sweep reminds, then closes it after 7 working days
-    if fate == "late":
-        # Nobody signs until the ladder has urged and escalated it (督办), then it is handled.
-        return [Step(rng.uniform(70, 90), "sign"), reply, rate]
-    if fate == "extension":
-        days = rng.choice([3, 5, 10])
-        return [
-            sign,
-            Step(rng.uniform(4, 20), "request_extension", note=rng.choice(EXTENSION_REASONS), days=days),
-            Step(rng.uniform(1, 6), "approve_extension", days=days, actor=OFFICE_ACTOR),
-            Step(rng.uniform(20, 50), "reply", note=_answer(rng, cat)),
-            rate,
-        ]
-    if fate == "question":
-        return [sign, Step(rng.uniform(1, 8), "ask", note=rng.choice(QUESTIONS)), reply, rate]
-    if fate == "returned":
-        return [sign, Step(rng.uniform(1, 6), "return", note=rng.choice(RETURN_REASONS)),
-                Step(rng.uniform(2, 12), "reject", note=rng.choice(REJECT_REASONS), actor=OFFICE_ACTOR)]  # fmt: skip
-    if fate == "rejected":
-        return [Step(rng.uniform(1, 8), "reject", note=rng.choice(REJECT_REASONS), actor=OFFICE_ACTOR)]
-    return [sign, reply, Step(rng.uniform(20, 40), "close", note="已电话回访，市民表示认可")]
-
-
-def _created_at(rng: random.Random, rt: Runtime, day: date) -> datetime:
-    # Most reports come in office hours, some in the evening or at the weekend (the ladder waits for Monday).
-    hour = rng.choice([9, 10, 10, 11, 14, 15, 16, 16, 17, 20, 21, 22]) if rng.random() < 0.9 else rng.randint(7, 23)
-    local = datetime(day.year, day.month, day.day, hour, rng.randint(0, 59), tzinfo=cases_repo.BEIJING)
-    return local.astimezone(UTC)
-
-
-def build_plans(rt: Runtime, end: datetime, weeks: int, rng: random.Random) -> list[Plan]:
-    """Background cases spread over `weeks`, plus pinned cases that leave every resting state at `end`."""
-    cal = rt.calendar
-    plans: list[Plan] = []
-    start_day = (end - timedelta(weeks=weeks)).astimezone(cases_repo.BEIJING).date()
-    end_day = end.astimezone(cases_repo.BEIJING).date()
-    day = start_day
-    while day < end_day:
-        workday = cal.is_working_day(day) if cal.is_known(day) else day.weekday() < 5
-        for _ in range(rng.choice([1, 2, 2, 3]) if workday else rng.choice([0, 0, 1])):
-            # One report in twenty names no unit: the triage desk's share.
-            complaint = rng.choice(UNSURE) if rng.random() < 0.05 else rng.choice(COMPLAINTS)
-            contact = rng.choice(REPORTERS) if rng.random() < 0.2 else None
-            plans.append(Plan(_created_at(rng, rt, day), complaint, rng.choice(REPORTER_POOL), _fate(rng, complaint),
-                              contact))  # fmt: skip
-        day += timedelta(days=1)
-
-    def back(working_hours: float) -> datetime:
-        return cal.add_working_seconds(end, -working_hours * WORK_HOUR)
-
-    def pick(unit: str, category: str | None = None) -> Complaint:
-        return next(c for c in COMPLAINTS if c.unit == unit and (category is None or c.category == category))
-
-    a = ANSWERS
-    pinned = [
-        # o_demo_1: one finished case (rated), nothing open, so the simulator's first report starts cleanly.
-        Plan(back(120), pick("gjj", "obstruction"), "o_demo_1",
-             [Step(2, "sign"), Step(12, "reply", note=a["obstruction"][0]), Step(3, "rate", rating=("1", "A"), actor="citizen")]),
-        # o_demo_2: the supervisor asked a question the citizen has not answered yet (the next message answers).
-        Plan(back(14), pick("gaj", "obstruction"), "o_demo_2", [Step(2, "sign"), Step(3, "ask", note=QUESTIONS[0])]),
-        # o_demo_3: answered and waiting for the citizen's rating (reply 1A / 3C in the simulator).
-        Plan(back(20), pick("swj", "attitude"), "o_demo_3", [Step(1, "sign"), Step(8, "reply", note=a["attitude"][1])]),
-        Plan(back(2), pick("cgj", "access"), REPORTER_POOL[0]),  # assigned, within the sign deadline
-        Plan(back(1.5), UNSURE[0], REPORTER_POOL[1]),  # triage: the classifier was unsure
-        Plan(back(6), pick("rsj", "incompetence"), REPORTER_POOL[2], [Step(2, "sign")]),  # signed
-        Plan(back(24), pick("ybj", "obstruction"), REPORTER_POOL[3],
-             [Step(3, "sign"), Step(4, "request_extension", note=EXTENSION_REASONS[0], days=5)]),  # extension
-        Plan(back(36), pick("zjj", "attitude"), REPORTER_POOL[4],
-             [Step(2, "sign"), Step(10, "reply", note=a["attitude"][2]),
-              Step(4, "rate", rating=("3", "C"), actor="citizen")]),  # reopened
-        Plan(back(80), pick("jtj", "obstruction"), REPORTER_POOL[5]),  # nobody acted: escalated (督办), overdue
-        Plan(back(10), pick("mzj", "attitude"), REPORTER_POOL[6], [Step(2, "return", note=RETURN_REASONS[1])]),  # back to triage
-        Plan(back(30), pick("cgs", "corruption"), REPORTER_POOL[7],
-             [Step(1, "sign"), Step(6, "ask", note=QUESTIONS[1])], contact=REPORTERS[0]),  # 纪委 too; real name
-        Plan(back(60), pick("scj", "abuse"), REPORTER_POOL[8], [Step(3, "reject", note=REJECT_REASONS[1], actor=OFFICE_ACTOR)]),
-    ]  # fmt: skip
-    # The hot spot: four citizens about 不动产 window 3 within three days; the fourth is merged as a duplicate.
-    first = len(plans) + len(pinned)
-    for i, complaint in enumerate(HOT_SPOT):
-        steps = [Step(3 + i, "sign")] if i < 3 else [Step(2, "merge", note="与同窗口反映合并办理", actor=OFFICE_ACTOR)]
-        pinned.append(Plan(back(26 - 6 * i), complaint, REPORTER_POOL[10 + i], steps,
-                           duplicate_of=first if i == 3 else None))  # fmt: skip
-    return plans + pinned
-
-
-# -- running it -------------------------------------------------------------------------------------------------
 
 
 class _Seeder:
@@ -447,69 +294,6 @@ class _Seeder:
             )
 
 
-def bind_demo_supervisors(rt: Runtime, now: datetime) -> list[tuple[str, str, str]]:
-    """Bind every configured supervisor to its demo openid, through the same one-time code path as `绑定`."""
-    bound: list[tuple[str, str, str]] = []
-    with rt.db.transaction() as session:
-        for sup in rt.settings.city.supervisors:
-            openid = supervisor_openid(sup.id)
-            code = f"{random.SystemRandom().randrange(10**6):06d}"
-            sup_repo.issue_code(session=session, supervisor_id=sup.id, code=code, expires_at=now + timedelta(hours=1))
-            target = sup_repo.supervisor_for_code(session=session, code=code, now=now)
-            assert target == sup.id
-            sup_repo.bind(session=session, supervisor_id=sup.id, openid=openid, pseudonym=rt.pseudonymize(openid),
-                          now=now)  # fmt: skip
-            bound.append((sup.id, sup.name, openid))
-    return bound
-
-
-DEMO_PASSWORD = "zhiyong-demo-1"  # printed by `demo seed`; development only
-ADMIN_USERNAME = "admin"
-
-
-def seed_staff(rt: Runtime, now: datetime) -> list[str]:
-    """Demo console logins, one per configured supervisor (username = supervisor id) plus `admin`, all with
-    DEMO_PASSWORD, made by the console's own rules (`bot.console.accounts.resolve`, `storage.staff.add`).
-
-    Returns the lines `demo seed` prints. Existing usernames are left alone, so a re-run changes nothing.
-    """
-    try:
-        from bot.console.accounts import AccountError
-        from bot.console.accounts import resolve
-        from bot.console.auth import hash_password
-        from storage import staff as staff_repo
-    except ImportError:
-        return ["督办台账号：控制台尚未提供 storage.staff，暂无演示账号"]
-    city = rt.settings.city
-    wanted: list[tuple[str, str, str | None]] = []  # (username, role, supervisor id)
-    for sup in city.supervisors:
-        role = "unit_head" if sup.role == "unit_head" else ("office" if "zyb" in sup.units else "supervisor")
-        wanted.append((sup.id, role, sup.id))
-    wanted.append((ADMIN_USERNAME, "admin", None))
-    created: list[str] = []
-    password_hash = ""
-    try:
-        with rt.db.transaction() as session:
-            for username, role, supervisor_id in wanted:
-                if staff_repo.by_username(session=session, username=username) is not None:
-                    continue
-                spec = resolve(city, username=username, role=role, units=(), supervisor_id=supervisor_id,
-                               member_of=None, display_name="系统管理员" if role == "admin" else None)  # fmt: skip
-                # One scrypt hash shared by every demo account: each costs ~0.2 s, and the password is the same.
-                password_hash = password_hash or hash_password(DEMO_PASSWORD)
-                staff_repo.add(session=session, username=username, display_name=spec.display_name,
-                               password_hash=password_hash, role=spec.role, units=spec.units,
-                               member_of=spec.member_of, supervisor_id=spec.supervisor_id, now=now)  # fmt: skip
-                created.append(username)
-    except (AccountError, TypeError, sa.exc.SQLAlchemyError) as exc:
-        # The console is young: a changed rule or a missing migration must not stop the demo from starting.
-        reason = f"{type(exc).__name__}: {exc}"[:160]
-        return [f"督办台演示账号未创建（{reason}）；可用 flask --app bot staff create 创建"]
-    names = ", ".join(username for username, _, _ in wanted)
-    fresh = f"（本次新建 {len(created)} 个）" if created else ""
-    return [f"督办台 {rt.settings.env.public_base_url}/console/ 登录（密码均为 {DEMO_PASSWORD}）：{names}{fresh}"]
-
-
 def seed(rt: Runtime, *, weeks: int = 6, force: bool = False, rng_seed: int = 8) -> SeedReport:
     """Seed the demo city unless it is already there; `force` removes the demo cases first and seeds again."""
     if rt.settings.env.environment == "production":
@@ -520,7 +304,7 @@ def seed(rt: Runtime, *, weeks: int = 6, force: bool = False, rng_seed: int = 8)
     state = seed_state(rt)
     if state == "done" and not force:
         report = SeedReport(seeded=False, message="演示数据已存在，跳过（--force 重新生成）")
-        report.supervisors = _bound_demo(rt)
+        report.supervisors = bound_demo(rt)
         report.logins = seed_staff(rt, rt.now())
         return report
     removed = remove_demo(rt) if state != "none" or force else 0
@@ -591,15 +375,6 @@ def _balance_bdc(rt: Runtime, end: datetime, seeder: _Seeder) -> None:
         seeder.deliver()
     finally:
         rt.clock = original
-
-
-def _bound_demo(rt: Runtime) -> list[tuple[str, str, str]]:
-    names = {s.id: s.name for s in rt.settings.city.supervisors}
-    with rt.db.transaction() as session:
-        rows = sup_repo.bindings(session=session)
-    return [
-        (sid, names.get(sid, sid), b.openid) for sid, b in rows.items() if b.openid and b.openid.startswith(DEMO_PREFIX)
-    ]
 
 
 def describe(report: SeedReport, base_url: str) -> list[str]:

@@ -178,14 +178,14 @@ def page() -> str:
 @bp.get("/api/config")
 def config() -> Response:
     """Who can be played, the menu, the units and windows for the scan, the preset locations."""
-    from bot.dev import demo
+    from bot.dev import demo_accounts
 
     rt = runtime()
     city = rt.settings.city
     with rt.db.transaction() as session:
         bindings = sup_repo.bindings(session=session)
         citizens = []
-        for openid in demo.DEMO_CITIZENS:
+        for openid in demo_accounts.DEMO_CITIZENS:
             mine = cases_repo.for_citizen(session=session, pseudonym=rt.pseudonymize(openid), limit=10)
             hint = "、".join(f"{c.number} {STATES.get(c.state, c.state)}" for c in mine[:3]) or "暂无工单"
             citizens.append({"openid": openid, "label": f"市民 {openid[-1]}", "hint": hint})
@@ -198,7 +198,7 @@ def config() -> Response:
             "units": [city.unit_name(u) for u in sup.units],
             "role": sup.role,
             "openid": row.openid if row is not None and row.openid else None,
-            "demo_openid": demo.supervisor_openid(sup.id),
+            "demo_openid": demo_accounts.supervisor_openid(sup.id),
         })  # fmt: skip
     return jsonify({
         "account_name": city.city.account_name,
@@ -330,7 +330,7 @@ def send_image() -> Response:
 @bp.post("/api/bind")
 def bind_supervisor() -> Response:
     """Play a supervisor binding: issue a one-time code (as `supervisor bind-code` does) and send `绑定 <code>`."""
-    from bot.dev import demo
+    from bot.dev import demo_accounts
 
     rt = runtime()
     supervisor_id = _json().get("supervisor_id")
@@ -340,7 +340,7 @@ def bind_supervisor() -> Response:
     code = f"{secrets.randbelow(10**6):06d}"
     with rt.db.transaction() as session:
         sup_repo.issue_code(session=session, supervisor_id=sup.id, code=code, expires_at=rt.now() + timedelta(hours=1))
-    openid = demo.supervisor_openid(sup.id)
+    openid = demo_accounts.supervisor_openid(sup.id)
     result = push(rt, openid, "text", Content=f"绑定 {code}")
     result["openid"] = openid
     return jsonify(result)

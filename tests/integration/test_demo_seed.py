@@ -10,6 +10,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from bot.dev import demo
+from bot.dev import demo_accounts
 from bot.runtime import runtime
 from handlers.lifecycle import STATES
 from tests.conftest import WeChat
@@ -79,7 +80,10 @@ def test_the_demo_people_are_ready_to_play(app, db_url: str, seeded: str) -> Non
     accounts = {u: (role, h) for u, role, h in rows(db_url, "SELECT username, role, password_hash FROM staff_accounts")}
     assert accounts["sup_bdc"][0] == "supervisor" and accounts["sup_triage"][0] == "office"
     assert accounts["head_bdc"][0] == "unit_head" and accounts["admin"][0] == "admin"
-    assert check_password_hash(accounts["sup_bdc"][1], demo.DEMO_PASSWORD) and demo.DEMO_PASSWORD in seeded
+    assert (
+        check_password_hash(accounts["sup_bdc"][1], demo_accounts.DEMO_PASSWORD)
+        and demo_accounts.DEMO_PASSWORD in seeded
+    )
 
 
 def test_the_tours_first_report_goes_to_the_demo_supervisor(app, wechat: WeChat, db_url: str, seeded: str) -> None:  # type: ignore[no-untyped-def]

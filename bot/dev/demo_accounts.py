@@ -1,0 +1,104 @@
+"""Who the demo city's people are: the simulator's citizens, supervisors bound to demo openids, and console
+logins (one per configured supervisor, plus `admin`), each labelled with who it is. Development only.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bot.runtime import Runtime
+from storage import supervisors as sup_repo
+
+log = logging.getLogger("zhiyong.demo")
+
+
+DEMO_PREFIX = "o_demo_"
+
+
+# The citizens the simulator offers; the seed gives o_demo_2 and o_demo_3 a case each to play with, and leaves
+# o_demo_1 with only a finished case so a new report starts cleanly.
+DEMO_CITIZENS: tuple[str, ...] = ("o_demo_1", "o_demo_2", "o_demo_3")
+
+
+def supervisor_openid(supervisor_id: str) -> str:
+    """The demo openid a configured supervisor is bound to (sup_bdc → o_demo_sup_bdc)."""
+    return DEMO_PREFIX + supervisor_id
+
+
+def bind_demo_supervisors(rt: Runtime, now: datetime) -> list[tuple[str, str, str]]:
+    """Bind every configured supervisor to its demo openid, through the same one-time code path as `绑定`."""
+    bound: list[tuple[str, str, str]] = []
+    with rt.db.transaction() as session:
+        for sup in rt.settings.city.supervisors:
+            openid = supervisor_openid(sup.id)
+            code = f"{random.SystemRandom().randrange(10**6):06d}"
+            sup_repo.issue_code(session=session, supervisor_id=sup.id, code=code, expires_at=now + timedelta(hours=1))
+            target = sup_repo.supervisor_for_code(session=session, code=code, now=now)
+            assert target == sup.id
+            sup_repo.bind(session=session, supervisor_id=sup.id, openid=openid, pseudonym=rt.pseudonymize(openid),
+                          now=now)  # fmt: skip
+            bound.append((sup.id, sup.name, openid))
+    return bound
+
+
+DEMO_PASSWORD = "zhiyong-demo-1"  # printed by `demo seed`; development only
+
+
+ADMIN_USERNAME = "admin"
+
+
+def seed_staff(rt: Runtime, now: datetime) -> list[str]:
+    """Demo console logins, one per configured supervisor (username = supervisor id) plus `admin`, all with
+    DEMO_PASSWORD, made by the console's own rules (`bot.console.accounts.resolve`, `storage.staff.add`).
+
+    Returns the lines `demo seed` prints. Existing usernames are left alone, so a re-run changes nothing.
+    """
+    try:
+        from bot.console.accounts import AccountError
+        from bot.console.accounts import resolve
+        from bot.console.auth import hash_password
+        from storage import staff as staff_repo
+    except ImportError:
+        return ["督办台账号：控制台尚未提供 storage.staff，暂无演示账号"]
+    city = rt.settings.city
+    wanted: list[tuple[str, str, str | None]] = []  # (username, role, supervisor id)
+    for sup in city.supervisors:
+        role = "unit_head" if sup.role == "unit_head" else ("office" if "zyb" in sup.units else "supervisor")
+        wanted.append((sup.id, role, sup.id))
+    wanted.append((ADMIN_USERNAME, "admin", None))
+    created: list[str] = []
+    password_hash = ""
+    try:
+        with rt.db.transaction() as session:
+            for username, role, supervisor_id in wanted:
+                if staff_repo.by_username(session=session, username=username) is not None:
+                    continue
+                spec = resolve(city, username=username, role=role, units=(), supervisor_id=supervisor_id,
+                               member_of=None, display_name="系统管理员" if role == "admin" else None)  # fmt: skip
+                # One scrypt hash shared by every demo account: each costs ~0.2 s, and the password is the same.
+                password_hash = password_hash or hash_password(DEMO_PASSWORD)
+                staff_repo.add(session=session, username=username, display_name=spec.display_name,
+                               password_hash=password_hash, role=spec.role, units=spec.units,
+                               member_of=spec.member_of, supervisor_id=spec.supervisor_id, now=now)  # fmt: skip
+                created.append(username)
+    except (AccountError, TypeError, sa.exc.SQLAlchemyError) as exc:
+        # The console is young: a changed rule or a missing migration must not stop the demo from starting.
+        reason = f"{type(exc).__name__}: {exc}"[:160]
+        return [f"督办台演示账号未创建（{reason}）；可用 flask --app bot staff create 创建"]
+    names = ", ".join(username for username, _, _ in wanted)
+    fresh = f"（本次新建 {len(created)} 个）" if created else ""
+    return [f"督办台 {rt.settings.env.public_base_url}/console/ 登录（密码均为 {DEMO_PASSWORD}）：{names}{fresh}"]
+
+
+def bound_demo(rt: Runtime) -> list[tuple[str, str, str]]:
+    names = {s.id: s.name for s in rt.settings.city.supervisors}
+    with rt.db.transaction() as session:
+        rows = sup_repo.bindings(session=session)
+    return [
+        (sid, names.get(sid, sid), b.openid) for sid, b in rows.items() if b.openid and b.openid.startswith(DEMO_PREFIX)
+    ]
