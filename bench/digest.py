@@ -2,8 +2,8 @@
 
 Fills a fresh database (created and dropped here) with synthetic cases over two years (bench/casegen.py: ~3 %
 open, ratings, overdue and escalated ones, one assignment per routed case), then times, in the same run:
-- `bot.service.digest.build`, what the weekly job runs: the figures as SQL aggregates (`storage.reports.digest_figures`),
-- `bot.service.digest.build_from_objects`, the reference it is tested against (loads every relevant case and every active
+- `bot.service.digest.build`, what the weekly job runs: the figures as SQL aggregates (`storage.reports.digest_rows`),
+- `tests.digest_oracle.build_from_objects`, the reference it is tested against (loads every relevant case and every active
   assignment as ORM objects),
 - the baseline: a plain Core SELECT of the relevant rows' columns (what any digest has to read at least).
 
@@ -31,12 +31,12 @@ from bench import casegen  # noqa: E402
 from bench import services  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.service.digest import build  # noqa: E402
-from bot.service.digest import build_from_objects  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.config import Unit  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage import reports  # noqa: E402
 from storage.models import Case  # noqa: E402
+from tests.digest_oracle import build_from_objects  # noqa: E402
 
 AS_OF = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 Beijing
 END = datetime(2026, 11, 29, 16, 0, tzinfo=UTC)  # Monday 00:00 Beijing

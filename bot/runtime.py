@@ -17,6 +17,7 @@ from datetime import UTC
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask import current_app
@@ -50,9 +51,14 @@ class Runtime:
     def now(self) -> datetime:
         return self.clock()
 
+    @property
+    def tz(self) -> ZoneInfo:
+        """The city's time zone (config.yaml `city.timezone`)."""
+        return self.settings.city.tz
+
     @cached_property
     def calendar(self) -> WorkCalendar:
-        return calendar_from_config(self.settings.city.calendar)
+        return calendar_from_config(self.settings.city.calendar, self.settings.city.city.timezone)
 
     @cached_property
     def classifier(self) -> Any:

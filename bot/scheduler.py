@@ -21,7 +21,6 @@ from bot.runtime import runtime
 from bot.service import jobs
 
 log = logging.getLogger("zhiyong.scheduler")
-TIMEZONE = "Asia/Shanghai"
 
 # job -> interval in seconds (the outbox interval comes from config)
 INTERVALS = {"reminders": 60, "ratings": 300, "dialogs": 300, "evidence": 120, "digest": 300, "retention": 3600}
@@ -44,7 +43,7 @@ def _on_event(event: JobExecutionEvent) -> None:
 def build(app: Flask) -> BlockingScheduler:
     rt = runtime(app)
     scheduler = BlockingScheduler(
-        timezone=TIMEZONE,
+        timezone=rt.tz,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
     intervals = dict(INTERVALS, outbox=rt.settings.city.escalation.outbox_interval_seconds)
@@ -74,5 +73,5 @@ def serve(app: Flask, stop: threading.Event | None = None) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _shutdown)
         signal.signal(signal.SIGINT, _shutdown)
-    log.info("scheduler started (timezone %s, %d jobs)", TIMEZONE, len(jobs.JOBS))
+    log.info("scheduler started (timezone %s, %d jobs)", runtime(app).tz, len(jobs.JOBS))
     scheduler.start()

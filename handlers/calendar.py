@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from handlers.config import DEFAULT_TIMEZONE
 from handlers.holiday_package import package_schedule_years
 from handlers.holiday_package import package_year
 
@@ -121,7 +122,7 @@ class WorkCalendar:
         extra_working_days: Iterable[date] = (),
         work_start: time = time(8, 30),
         work_end: time = time(17, 30),
-        tz: str | ZoneInfo = "Asia/Shanghai",
+        tz: str | ZoneInfo = DEFAULT_TIMEZONE,
     ) -> None:
         if work_start.tzinfo is not None or work_end.tzinfo is not None:
             raise ValueError("working hours are wall-clock times in the calendar's zone; pass naive times")
@@ -146,7 +147,7 @@ class WorkCalendar:
     # ---- construction -------------------------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, overrides: CalendarOverrides, tz: str = "Asia/Shanghai") -> WorkCalendar:
+    def from_config(cls, overrides: CalendarOverrides, tz: str = DEFAULT_TIMEZONE) -> WorkCalendar:
         return cls(
             extra_holidays=overrides.extra_holidays,
             extra_working_days=overrides.extra_working_days,
@@ -386,7 +387,7 @@ class WorkCalendar:
         return self._at(self.nth_working_day(day, n), self._end_us)
 
 
-def from_config(overrides: CalendarOverrides, tz: str = "Asia/Shanghai") -> WorkCalendar:
+def from_config(overrides: CalendarOverrides, tz: str = DEFAULT_TIMEZONE) -> WorkCalendar:
     """The city's calendar from `config.yaml`'s `calendar:` section (`CityConfig.calendar`)."""
     return WorkCalendar.from_config(overrides, tz=tz)
 

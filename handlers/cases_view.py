@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from handlers.config import CityConfig
 from handlers.lifecycle import STATES
@@ -85,7 +84,7 @@ def state_label(state: str) -> str:
 
 def format_time(moment: datetime, city: CityConfig, now: datetime | None = None) -> str:
     """11月27日 10:05 in the city's zone (with the year when it is not this year's)."""
-    tz = ZoneInfo(city.city.timezone)
+    tz = city.tz
     local = moment.astimezone(tz)
     if now is not None and now.astimezone(tz).year != local.year:
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -5,9 +5,11 @@ Pure pydantic models: `bot.settings` reads `config.yaml` into `CityConfig`; hand
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from datetime import time
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from pydantic import ConfigDict
@@ -18,6 +20,15 @@ from pydantic import model_validator
 _CODE = r"^[a-z][a-z0-9_]{1,15}$"
 
 
+DEFAULT_OFFICE = "zyb"  # the office's code when config.yaml names no handling body with role office
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 class _Strict(BaseModel):
     # A typo in config.yaml must stop the start, not be silently ignored.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -26,7 +37,7 @@ class _Strict(BaseModel):
 class CityInfo(_Strict):
     name: str = Field(min_length=1)
     account_name: str = Field(min_length=1)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
 
 
 class WechatOptions(_Strict):
@@ -187,6 +198,25 @@ class CityConfig(_Strict):
 
     def body(self, code: str) -> HandlingBody | None:
         return next((b for b in self.handling_bodies if b.code == code), None)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The city's time zone (`city.timezone`): the one definition every local date and time is taken in."""
+        return _zone(self.city.timezone)
+
+    @property
+    def office_code(self) -> str:
+        """The campaign office (治庸办): the handling body with role office."""
+        return next((b.code for b in self.handling_bodies if b.role == "office"), DEFAULT_OFFICE)
+
+    @property
+    def discipline_code(self) -> str | None:
+        """The discipline commission (纪委监委): the handling body with role discipline, if configured."""
+        return next((b.code for b in self.handling_bodies if b.role == "discipline"), None)
+
+    def office_desk(self) -> tuple[Supervisor, ...]:
+        """The office's own supervisors (triage desk): told of hot spots, reopened and overdue cases."""
+        return tuple(s for s in self.supervisors if self.office_code in s.units and s.role == "supervisor")
 
     def unit_name(self, code: str | None) -> str:
         if code is None:

@@ -1,4 +1,5 @@
-"""Digest arithmetic: per-unit figures for a period (响应率, 办结率, 满意率, 超期) and the ranking.
+"""The weekly digest's contents: per-unit figures for a period (响应率, 办结率, 满意率, 超期), the ranking, the
+`Digest` itself (one type, whoever computed its figures), the ISO weeks it covers, and its text.
 
 Pure: the caller passes plain `CaseFacts` rows. Definitions, so every page, export and digest agrees:
 - received: cases created in [start, end);
@@ -16,9 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
 from datetime import datetime
+from datetime import time
+from datetime import timedelta
+from datetime import tzinfo
+from typing import Any
 
+from handlers.config import CityConfig
 from handlers.lifecycle import OPEN_STATES
+from handlers.lifecycle import STATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +119,82 @@ def rank(stats: Iterable[UnitStats]) -> list[UnitStats]:
 
 def pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
+
+
+@dataclass
+class Digest:
+    """One week's digest: figures per unit, the ranking, what each supervisor has, what to look at."""
+
+    week: str
+    start: datetime
+    end: datetime
+    as_of: datetime
+    units: dict[str, UnitStats]
+    ranking: list[UnitStats]
+    per_supervisor: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    overdue: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    hot_spots: list[dict[str, Any]] = field(default_factory=list)
+    typical_good: list[str] = field(default_factory=list)
+    typical_bad: list[str] = field(default_factory=list)
+
+
+def week_start(week: str, tz: tzinfo) -> datetime:
+    """'2026-W48' → Monday 00:00 (city time) of that ISO week."""
+    year, _, num = week.partition("-W")
+    monday = date.fromisocalendar(int(year), int(num), 1)
+    return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+
+
+def week_of(at: datetime, tz: tzinfo) -> str:
+    iso = at.astimezone(tz).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def latest_slot(now: datetime, weekday: int, at: time, tz: tzinfo) -> datetime:
+    """The most recent digest moment (weekday + time, city time) at or before `now`."""
+    local = now.astimezone(tz)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    slot = datetime.combine(day, at, tzinfo=tz)
+    return slot if slot <= local else slot - timedelta(days=7)
+
+
+def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) -> str:
+    """The digest as text: the office's whole paper, a supervisor's own lines, or a unit head's figures."""
+    tz = city.tz
+    span = f"{d.start.astimezone(tz):%m月%d日}—{(d.end - timedelta(seconds=1)).astimezone(tz):%m月%d日}"
+    lines = [f"【{city.city.name}治庸问责周报 {d.week}】{span}"]
+    if for_supervisor is not None:
+        sup = next((s for s in city.supervisors if s.id == for_supervisor), None)
+        if sup is None:
+            raise KeyError(for_supervisor)
+        if sup.role == "unit_head":
+            s = d.units.get(sup.member_of) or UnitStats(sup.member_of)
+            lines += [
+                f"{city.unit_name(sup.member_of)}本周：收到反映 {s.received} 件，按时签收率 {pct(s.response_rate)}，"
+                f"按时答复率 {pct(s.completion_rate)}，满意率 {pct(s.satisfaction_rate)}，超期 {s.overdue} 件。"
+            ]
+            return "\n".join(lines)
+        mine = d.per_supervisor.get(for_supervisor, {"open": [], "due_this_week": [], "overdue": []})
+        lines += [
+            f"{sup.name}：在办 {len(mine['open'])} 件，本周到期 {len(mine['due_this_week'])} 件，超期 {len(mine['overdue'])} 件。",
+            *(f"  本周到期：{n}" for n in mine["due_this_week"]),
+            *(f"  超期：{n}" for n in mine["overdue"]),
+        ]
+        return "\n".join(lines)
+    lines.append("单位排名（响应率 / 办结率 / 满意率 / 收到 / 超期）：")
+    for i, s in enumerate(d.ranking, start=1):
+        lines.append(
+            f"{i:>2}. {city.unit_name(s.unit)}  {pct(s.response_rate)} / {pct(s.completion_rate)} / "
+            f"{pct(s.satisfaction_rate)} / {s.received} / {s.overdue}"
+        )
+    lines.append(f"超期工单 {len(d.overdue)} 件：{'、'.join(d.overdue) or '无'}")
+    lines.append(f"督办工单 {len(d.escalated)} 件：{'、'.join(d.escalated) or '无'}")
+    if d.hot_spots:
+        spots = [f"{city.unit_name(h['unit'])}{h['window'] + '号窗口' if h['window'] else ''}（{h['reporters']}人）"
+                 for h in d.hot_spots]  # fmt: skip
+        lines.append("热点：" + "、".join(spots))
+    lines.append(f"典型案例候选（正面）：{'、'.join(d.typical_good) or '无'}")
+    lines.append(f"典型案例候选（反面）：{'、'.join(d.typical_bad) or '无'}")
+    lines.append(f"状态说明：{'、'.join(STATES.values())}")
+    return "\n".join(lines)

@@ -221,4 +221,4 @@ def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
 
 
 def _tz(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.city.city.timezone)
+    return ctx.city.tz

@@ -6,22 +6,22 @@ Supervisor notices carry counts, a case number and a link only — never complai
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
 from handlers.lifecycle import STATES
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+
+def _fmt(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
-def _fmt(at: datetime) -> str:
-    return at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+def _date(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%m月%d日").lstrip("0")
 
 
-def _date(at: datetime) -> str:
-    return at.astimezone(BEIJING).strftime("%m月%d日").lstrip("0")
-
-
-def citizen_text(action: str, number: str, *, note: str | None = None, due: datetime | None = None) -> str | None:
+def citizen_text(
+    action: str, number: str, *, tz: tzinfo, note: str | None = None, due: datetime | None = None
+) -> str | None:
     """The message a citizen receives for a step of their case, or None when the step is internal."""
     if action == "sign":
         return f"您反映的事项（工单号 {number}）已由督办人员签收，正在办理，我们会及时告诉您进展。"
@@ -38,7 +38,7 @@ def citizen_text(action: str, number: str, *, note: str | None = None, due: date
     if action == "ask":
         return f"关于您反映的事项（工单号 {number}），督办人员想向您了解：\n{note or ''}\n请直接回复本消息。"
     if action == "approve_extension":
-        when = f"，新的答复期限为{_date(due)}" if due else ""
+        when = f"，新的答复期限为{_date(due, tz)}" if due else ""
         return f"您反映的事项（工单号 {number}）情况较复杂，经批准延期办理{when}。给您带来不便，敬请谅解。"
     if action in ("close", "rate_satisfied"):
         return f"您反映的事项（工单号 {number}）已办结。感谢您对治庸问责工作的支持！"
@@ -51,9 +51,9 @@ def citizen_text(action: str, number: str, *, note: str | None = None, due: date
     return None
 
 
-def template_fields(number: str, state: str, note: str, at: datetime) -> dict[str, str]:
+def template_fields(number: str, state: str, note: str, at: datetime, tz: tzinfo) -> dict[str, str]:
     return {"kind": "case_update", "case_number": number, "state": STATES.get(state, state),
-            "note": note[:20], "time": _fmt(at)}  # fmt: skip
+            "note": note[:20], "time": _fmt(at, tz)}  # fmt: skip
 
 
 def supervisor_text(count_new: int, count_overdue: int, link: str, number: str | None = None) -> str:

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from handlers.config import CityConfig
 from handlers.config import Supervisor
 
-OFFICE = "zyb"
-DISCIPLINE = "jw"
-
 
 @dataclass(frozen=True, slots=True)
 class RouteDecision:
@@ -49,10 +46,10 @@ def _least_loaded(candidates: list[Supervisor], load: Mapping[str, int]) -> Supe
 
 
 def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, load: Mapping[str, int]) -> RouteDecision:
-    triagers = eligible(city, OFFICE, unit)
+    triagers = eligible(city, city.office_code, unit)
     if triage or unit is None or city.unit(unit) is None:
         if not triagers:
-            raise LookupError("no triage supervisor configured for zyb")
+            raise LookupError(f"no triage supervisor configured for {city.office_code}")
         return RouteDecision("to_triage", ((_least_loaded(triagers, load).id, "triage"),), "classifier unsure")
     handlers_ = eligible(city, unit, unit)
     if not handlers_:
@@ -63,7 +60,7 @@ def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, lo
         )
     assignees = [(_least_loaded(handlers_, load).id, "handler")]
     if category == "corruption":
-        discipline = eligible(city, DISCIPLINE, unit)
+        discipline = eligible(city, city.discipline_code, unit) if city.discipline_code else []
         if discipline:
             assignees.append((_least_loaded(discipline, load).id, "discipline"))
     return RouteDecision("route", tuple(assignees), "respondent unit supervisors")
@@ -71,11 +68,11 @@ def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, lo
 
 def candidates(*, category: str, unit: str | None, city: CityConfig) -> set[str]:
     """Every supervisor `route` could pick for such a case: only their open load needs counting."""
-    pool = eligible(city, OFFICE, unit)
+    pool = eligible(city, city.office_code, unit)
     if unit is not None and city.unit(unit) is not None:
         pool += eligible(city, unit, unit)
         if category == "corruption":
-            pool += eligible(city, DISCIPLINE, unit)
+            pool += eligible(city, city.discipline_code, unit) if city.discipline_code else []
     return {s.id for s in pool}
 
 

@@ -14,6 +14,8 @@ from datetime import datetime
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from handlers.config import DEFAULT_TIMEZONE
+
 _CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 
@@ -71,7 +73,7 @@ class When:
     vague: bool = False  # words without a day (上个月, 记不清): accepted, but nothing to compute
 
 
-def today_in(now: datetime, tz: str = "Asia/Shanghai") -> date:
+def today_in(now: datetime, tz: str = DEFAULT_TIMEZONE) -> date:
     """The calendar day it is at `now` (aware) in the city's zone."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -158,7 +160,7 @@ def _day_of(name: str, m: re.Match[str], today: date) -> date | None:
     return today + timedelta(days=_RELATIVE_DAYS[m.group(0)[: 3 if m.group(0).startswith("大") else 2]])
 
 
-def find_when(text: str, now: datetime, tz: str = "Asia/Shanghai") -> When | None:
+def find_when(text: str, now: datetime, tz: str = DEFAULT_TIMEZONE) -> When | None:
     """The first expression inside `text` that names a day (未来的日期 included; the caller decides)."""
     today = today_in(now, tz)
     half = text.translate(_HALF)
@@ -175,7 +177,7 @@ def find_when(text: str, now: datetime, tz: str = "Asia/Shanghai") -> When | Non
     return best
 
 
-def parse_when(answer: str, now: datetime, tz: str = "Asia/Shanghai") -> When | None:
+def parse_when(answer: str, now: datetime, tz: str = DEFAULT_TIMEZONE) -> When | None:
     """Read the answer to "什么时候发生的": a day, or vague words kept as they are, or None if it is no time."""
     found = find_when(answer, now, tz)
     if found is not None:

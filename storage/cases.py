@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from datetime import UTC
 from datetime import datetime
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -32,11 +32,9 @@ from storage.models import CaseMessage
 from storage.models import Evidence
 from storage.models import ReporterContact
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 
-
-def allocate_number(*, session: orm.Session, at: datetime) -> str:
-    day = at.astimezone(BEIJING).strftime("%y%m%d")
+def allocate_number(*, session: orm.Session, at: datetime, tz: tzinfo) -> str:
+    day = at.astimezone(tz).strftime("%y%m%d")
     insert_ignore(session, CaseCounter.__table__, {"day": day, "last": 0}, ["day"])  # type: ignore[arg-type]
     # UPDATE … RETURNING takes the row lock on PostgreSQL; SQLite writers are already serialised.
     bump = sa.update(CaseCounter).where(CaseCounter.day == day).values(last=CaseCounter.last + 1)

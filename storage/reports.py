@@ -1,13 +1,11 @@
-"""The weekly digest's figures as SQL aggregates: the same definitions as `handlers.digest` and `bot.service.digest.build`,
-computed by the database instead of by loading every relevant case as an ORM object.
+"""The weekly digest's figures as SQL aggregates, each one query returning one row per unit, supervisor or listed
+case, whatever the size of the history (a province's 1,000,000 cases included).
 
-Why: `bot.service.digest.build` loads every case created or rated in the period plus every open case, and every active
-assignment, into Python. With a province's history (1,000,000 cases) that is tens of thousands of ORM objects and
-a million assignment tuples per digest. Here each figure is one query returning one row per unit, supervisor or
-listed case; the result is the same `DigestFigures` either way (tests/storage/test_reports.py compares the two
-on one fixture, field by field).
+The definitions are `handlers.digest`'s; tests/digest_oracle.py applies them to every case loaded as an object,
+and tests/storage/test_reports.py checks the two agree field by field. The caller passes the open states
+(`handlers.lifecycle.OPEN_STATES`) and gets plain rows back: storage decides nothing.
 
-Definitions (see `handlers.digest`'s docstring for the rates; `bot.service.digest.build` for the lists):
+Definitions:
 - the relevant cases: created in [start, end], or rated in [start, end], or open (same filter as `build`);
 - per unit: received, 响应率 / 办结率 counts, 满意率 counts, overdue-and-open, exactly as `unit_stats`;
 - overdue / escalated: open cases flagged overdue / in state escalated, by case id;
@@ -32,16 +30,30 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from handlers import digest as figures
-from handlers.lifecycle import OPEN_STATES
 from storage.models import Assignment
 from storage.models import Case
 
 
 @dataclass
-class DigestFigures:
-    units: dict[str, figures.UnitStats]
-    ranking: list[figures.UnitStats]
+class UnitCounts:
+    """One unit's counters over the relevant cases (the numerators and denominators of its rates)."""
+
+    unit: str
+    received: int = 0
+    sign_counted: int = 0
+    signed_on_time: int = 0
+    answer_counted: int = 0
+    answered_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    overdue: int = 0
+
+
+@dataclass
+class DigestRows:
+    """What the digest reads from the database; `bot.service.digest` turns it into a `handlers.digest.Digest`."""
+
+    units: dict[str, UnitCounts]
     per_supervisor: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     overdue: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
@@ -58,19 +70,26 @@ def _count(condition: Any) -> Any:
     return sa.func.sum(sa.case((condition, 1), else_=0))
 
 
-def relevant(start: datetime, end: datetime) -> Any:
-    """`bot.service.digest.build`'s row filter (BETWEEN is inclusive at both ends, as there)."""
+def relevant(start: datetime, end: datetime, open_states: Iterable[str]) -> Any:
+    """The digest's row filter: created or rated in [start, end] (BETWEEN, inclusive), or open."""
     return sa.or_(
         Case.created_at.between(start, end),
         Case.rated_at.between(start, end),
-        Case.state.in_(sorted(OPEN_STATES)),
+        Case.state.in_(sorted(open_states)),
     )
 
 
-def unit_stats(
-    session: orm.Session, *, start: datetime, end: datetime, as_of: datetime, units: Iterable[str] = ()
-) -> dict[str, figures.UnitStats]:
+def unit_counts(
+    session: orm.Session,
+    *,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    open_states: Iterable[str],
+    units: Iterable[str] = (),
+) -> dict[str, UnitCounts]:
     """`handlers.digest.unit_stats` over the relevant cases, as one GROUP BY."""
+    open_states = sorted(open_states)
     created = _in(Case.created_at, start, end)
     sign_counted = sa.and_(
         created, Case.sign_due.is_not(None), sa.or_(Case.signed_at.is_not(None), Case.sign_due <= as_of)
@@ -89,26 +108,31 @@ def unit_stats(
             _count(sa.and_(answer_counted, Case.answered_at.is_not(None), Case.answered_at <= Case.answer_due)),
             _count(rated),
             _count(sa.and_(rated, Case.rating_outcome != "3", sa.func.coalesce(Case.rating_conduct, "") != "C")),
-            _count(sa.and_(Case.overdue.is_(True), Case.state.in_(sorted(OPEN_STATES)))),
+            _count(sa.and_(Case.overdue.is_(True), Case.state.in_(open_states))),
         )
-        .where(relevant(start, end), Case.respondent_unit.is_not(None))
+        .where(relevant(start, end, open_states), Case.respondent_unit.is_not(None))
         .group_by(Case.respondent_unit)
     )
-    stats = {u: figures.UnitStats(u) for u in units}
+    stats = {u: UnitCounts(u) for u in units}
     for unit, *counts in session.execute(stmt):
-        s = stats.setdefault(unit, figures.UnitStats(unit))
+        s = stats.setdefault(unit, UnitCounts(unit))
         (s.received, s.sign_counted, s.signed_on_time, s.answer_counted, s.answered_on_time, s.rated, s.satisfied,
          s.overdue) = (int(c or 0) for c in counts)  # fmt: skip
     return stats
 
 
-def digest_figures(
-    session: orm.Session, *, start: datetime, end: datetime, as_of: datetime, units: Iterable[str] = ()
-) -> DigestFigures:
-    """Everything `bot.service.digest.build` computes, from aggregate queries."""
-    stats = unit_stats(session, start=start, end=end, as_of=as_of, units=units)
-    d = DigestFigures(stats, figures.rank(stats.values()))
-    open_states = sorted(OPEN_STATES)
+def digest_rows(
+    session: orm.Session,
+    *,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    open_states: Iterable[str],
+    units: Iterable[str] = (),
+) -> DigestRows:
+    """Everything the weekly digest lists and counts, from aggregate queries."""
+    open_states = sorted(open_states)
+    d = DigestRows(unit_counts(session, start=start, end=end, as_of=as_of, open_states=open_states, units=units))
 
     open_rows = session.execute(
         sa.select(Case.number, Case.state, Case.overdue).where(Case.state.in_(open_states)).order_by(Case.id)
@@ -154,7 +178,7 @@ def digest_figures(
     ]
     d.hot_spots = sorted(spots, key=lambda h: (-h["reporters"], h["unit"], h["window"] or ""))
 
-    rel = relevant(start, end)
+    rel = relevant(start, end, open_states)
     d.typical_good = list(
         session.scalars(
             sa.select(Case.number)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
@@ -14,9 +13,9 @@ from flask.cli import with_appcontext
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from bot.service import jobs
+from handlers import digest as figures
 
 jobs_cli = AppGroup("jobs", help="Run the scheduler's jobs by hand.")
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 
 def parse_at(value: str | None) -> datetime:
@@ -26,8 +25,8 @@ def parse_at(value: str | None) -> datetime:
         at = datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO time like 2026-12-01T09:00") from None
-    # A time without a zone is Beijing time: that is what operators mean.
-    return at if at.tzinfo else at.replace(tzinfo=BEIJING)
+    # A time without a zone is the city's time (Beijing time): that is what operators mean.
+    return at if at.tzinfo else at.replace(tzinfo=runtime().tz)
 
 
 @jobs_cli.command("run")
@@ -63,16 +62,16 @@ def digest_cmd(week: str | None, for_: str | None, dry_run: bool) -> None:
     rt = runtime()
     now = rt.now()
     if week is None:
-        week = digest_mod.week_of(now - timedelta(days=7))
+        week = figures.week_of(now - timedelta(days=7), rt.tz)
     try:
-        start = digest_mod.week_start(week)
+        start = figures.week_start(week, rt.tz)
     except ValueError:
         raise click.BadParameter(f"{week!r} is not an ISO week like 2026-W48") from None
     end = start + timedelta(days=7)
     with rt.db.transaction() as session:
         d = digest_mod.build(rt, session, start=start, end=end, as_of=min(now, end), week=week)
         try:
-            click.echo(digest_mod.render(d, rt, for_supervisor=for_))
+            click.echo(figures.render(d, rt.settings.city, for_supervisor=for_))
         except KeyError:
             raise click.ClickException(f"no supervisor {for_!r}") from None
         if not dry_run:

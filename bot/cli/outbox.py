@@ -10,12 +10,12 @@ import json
 import sys
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from bot.cli.jobs import parse_at
 from bot.runtime import runtime
 from storage import outbox
 
@@ -23,18 +23,6 @@ outbox_cli = AppGroup("outbox", help="The outbox: send what is due, list rows, r
 evidence_cli = AppGroup(
     "evidence", help="Evidence media: download from WeChat before it expires; verify stored files by SHA-256."
 )
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _parse_at(value: str | None) -> datetime:
-    if not value:
-        return runtime().now()
-    try:
-        at = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"not an ISO date-time: {value!r}", param_hint="--at") from None
-    # A bare local time is the city's time, as operators read it off a calendar.
-    return at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
 
 
 @outbox_cli.command("drain")
@@ -45,7 +33,7 @@ def drain_command(limit: int, at: str | None, rate: float) -> None:
     """Send the due outbox rows once and report what happened."""
     from bot.wechat.sender import drain
 
-    report = drain(runtime(), now=_parse_at(at), limit=limit, rate_per_second=rate)
+    report = drain(runtime(), now=parse_at(at), limit=limit, rate_per_second=rate)
     click.echo(" ".join(f"{k}={v}" for k, v in report.as_dict().items() if v is not None))
     if report.stopped:
         raise click.ClickException(f"drain stopped: {report.stopped}")
@@ -132,9 +120,9 @@ def evidence_fetch_command(limit: int, at: str | None, ids: tuple[int, ...]) -> 
     from bot.wechat.evidence_fetch import refetch
 
     if ids:
-        report = refetch(runtime(), ids=sorted(set(ids)), now=_parse_at(at))
+        report = refetch(runtime(), ids=sorted(set(ids)), now=parse_at(at))
     else:
-        report = fetch_pending(runtime(), now=_parse_at(at), limit=limit)
+        report = fetch_pending(runtime(), now=parse_at(at), limit=limit)
     click.echo(" ".join(f"{k}={v}" for k, v in report.as_dict().items() if v is not None))
     if report.stopped:
         raise click.ClickException(f"fetch stopped: {report.stopped}")

@@ -15,8 +15,6 @@ from handlers.config import Supervisor
 from handlers.routing import conflicted
 from storage.staff import ROLES
 
-OFFICE_CODE = "zyb"
-
 
 class AccountError(ValueError):
     """An account that cannot be created as asked; the message says why (Chinese)."""
@@ -51,11 +49,11 @@ def resolve(city: CityConfig, *, username: str, role: str, units: Sequence[str],
     if unknown:
         raise AccountError(f"未知单位：{', '.join(unknown)}")
     if role in ("office", "admin"):
-        chosen, member = (OFFICE_CODE,), member_of or (linked.member_of if linked else OFFICE_CODE)
+        chosen, member = (city.office_code,), member_of or (linked.member_of if linked else city.office_code)
     else:
         if not chosen:
             raise AccountError("督办员和单位负责人账号需要 --units（或 --supervisor-id）")
-        default_member = linked.member_of if linked else (chosen[0] if role == "unit_head" else OFFICE_CODE)
+        default_member = linked.member_of if linked else (chosen[0] if role == "unit_head" else city.office_code)
         member = member_of or default_member
     if member not in known:
         raise AccountError(f"未知所属单位：{member}")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from datetime import timedelta
+from datetime import tzinfo
 
 import sqlalchemy as sa
 from flask import abort
@@ -32,7 +33,6 @@ from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
 from handlers.lifecycle import OPEN_STATES
-from storage.cases import BEIJING
 from storage.models import Case
 
 TREND_WEEKS = 12
@@ -60,7 +60,7 @@ def load_facts(session: orm.Session, units: list[str], since: datetime) -> list[
         Case.respondent_unit.in_(units),
         sa.or_(Case.created_at >= since, Case.rated_at >= since, Case.state.in_(sorted(OPEN_STATES))),
     )
-    return [digest_mod.facts(c) for c in session.scalars(stmt)]
+    return [digest_mod.case_facts(c) for c in session.scalars(stmt)]
 
 
 def combine(stats: Iterable[figures.UnitStats], name: str = "all") -> figures.UnitStats:
@@ -72,21 +72,21 @@ def combine(stats: Iterable[figures.UnitStats], name: str = "all") -> figures.Un
     return total
 
 
-def week_monday(at: datetime) -> datetime:
-    local = at.astimezone(BEIJING)
+def week_monday(at: datetime, tz: tzinfo) -> datetime:
+    local = at.astimezone(tz)
     monday = local.date() - timedelta(days=local.weekday())
-    return datetime(monday.year, monday.month, monday.day, tzinfo=BEIJING)
+    return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
 
 
 def trend(facts: list[figures.CaseFacts], units: list[str], now: datetime) -> list[tuple[str, figures.UnitStats]]:
     """One combined UnitStats per ISO week, oldest first, the current (partial) week last."""
-    this_monday = week_monday(now)
+    this_monday = week_monday(now, runtime().tz)
     out = []
     for k in range(TREND_WEEKS - 1, -1, -1):
         start = this_monday - timedelta(weeks=k)
         end = min(start + timedelta(weeks=1), now)
         stats = figures.unit_stats(facts, start=start, end=end, as_of=now, units=units)
-        out.append((digest_mod.week_of(start), combine(stats.values())))
+        out.append((figures.week_of(start, runtime().tz), combine(stats.values())))
     return out
 
 
@@ -120,12 +120,16 @@ def dashboard() -> str:
     now = rt.now()
     period = request.args.get("weeks", "4")
     weeks = PERIODS.get(period, 4)
-    start = week_monday(now) - timedelta(weeks=weeks - 1)
-    trend_start = week_monday(now) - timedelta(weeks=TREND_WEEKS - 1)
+    start = week_monday(now, rt.tz) - timedelta(weeks=weeks - 1)
+    trend_start = week_monday(now, rt.tz) - timedelta(weeks=TREND_WEEKS - 1)
     units = visible_units(rt, v)
     with rt.db.transaction() as s:
         facts = load_facts(s, units, min(start, trend_start))
-        d = digest_mod.build(rt, s, start=start, end=now, as_of=now, week=digest_mod.week_of(now)) if units else None
+        d = (
+            digest_mod.build(rt, s, start=start, end=now, as_of=now, week=figures.week_of(now, rt.tz))
+            if units
+            else None
+        )
     per_unit = figures.unit_stats(facts, start=start, end=now, as_of=now, units=units)
     by_category = figures.unit_stats(
         [dataclasses.replace(f, unit=f.category) for f in facts],
@@ -157,7 +161,7 @@ def _week_bounds(week: str, now: datetime) -> tuple[datetime, datetime]:
     if not m:
         abort(404)
     try:
-        start = digest_mod.week_start(week)
+        start = figures.week_start(week, runtime().tz)
     except ValueError:
         abort(404)
     if start > now:
@@ -169,8 +173,8 @@ def _week_bounds(week: str, now: datetime) -> tuple[datetime, datetime]:
 @login_required("supervisor", "office", "unit_head")
 def digest_index() -> str:
     rt = runtime()
-    monday = week_monday(rt.now())
-    weeks = [digest_mod.week_of(monday - timedelta(weeks=k)) for k in range(1, TREND_WEEKS + 1)]
+    monday = week_monday(rt.now(), rt.tz)
+    weeks = [figures.week_of(monday - timedelta(weeks=k), rt.tz) for k in range(1, TREND_WEEKS + 1)]
     return render_template("console/digest_index.html", weeks=weeks, v=viewer())
 
 
@@ -195,9 +199,9 @@ def digest_page(week: str) -> str:
                 listed = {n: pid for n, pid in rows}
     text = None
     if v.role == "office":
-        text = digest_mod.render(d, rt)
+        text = figures.render(d, city)
     elif v.supervisor_id and any(sup.id == v.supervisor_id for sup in city.supervisors):
-        text = digest_mod.render(d, rt, for_supervisor=v.supervisor_id)
+        text = figures.render(d, city, for_supervisor=v.supervisor_id)
 
     def only_listed(numbers: list[str]) -> list[tuple[str, str]]:
         return [(n, listed[n]) for n in numbers if n in listed]

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from datetime import tzinfo
 from typing import Any
 
 import click
@@ -46,7 +47,6 @@ from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
-from storage.cases import BEIJING
 from storage.models import Case
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -76,13 +76,13 @@ def neutralise(value: Any) -> Any:
 
 def _local(at: datetime | None) -> datetime | None:
     # Excel has no time zones: write Beijing wall-clock time, which is what the meeting reads.
-    return None if at is None else at.astimezone(BEIJING).replace(tzinfo=None)
+    return None if at is None else at.astimezone(runtime().tz).replace(tzinfo=None)
 
 
-def period_bounds(start_day: date, end_day: date) -> tuple[datetime, datetime]:
+def period_bounds(start_day: date, end_day: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """[start 00:00, end+1 00:00) in Beijing time."""
-    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=BEIJING)
-    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=BEIJING) + timedelta(days=1)
+    start = datetime(start_day.year, start_day.month, start_day.day, tzinfo=tz)
+    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=tz) + timedelta(days=1)
     return start, end
 
 
@@ -119,8 +119,8 @@ def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.U
                    end: datetime, include_cases: bool = True) -> bytes:  # fmt: skip
     city = rt.settings.city
     p = Presenter(rt)
-    span = f"{start.astimezone(BEIJING):%Y-%m-%d} 至 {(end - timedelta(seconds=1)).astimezone(BEIJING):%Y-%m-%d}"
-    made = f"统计区间：{span}（北京时间）　生成时间：{rt.now().astimezone(BEIJING):%Y-%m-%d %H:%M}"
+    span = f"{start.astimezone(rt.tz):%Y-%m-%d} 至 {(end - timedelta(seconds=1)).astimezone(rt.tz):%Y-%m-%d}"
+    made = f"统计区间：{span}（北京时间）　生成时间：{rt.now().astimezone(rt.tz):%Y-%m-%d %H:%M}"
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -172,7 +172,7 @@ def collect(session: orm.Session, rt: Runtime, *, where: sa.ColumnElement[bool],
         Case.respondent_unit.in_(unit_codes),
         sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.overdue.is_(True)),
     )
-    facts = [digest_mod.facts(c) for c in session.scalars(relevant)]
+    facts = [digest_mod.case_facts(c) for c in session.scalars(relevant)]
     stats = figures.unit_stats(facts, start=start, end=end, as_of=as_of, units=unit_codes)
     return cases, figures.rank(stats.values())
 
@@ -189,12 +189,12 @@ def _parse_day(raw: str | None, default: date) -> date:
 def _serve(v: Viewer) -> Response:
     rt = runtime()
     now = rt.now()
-    today = now.astimezone(BEIJING).date()
+    today = now.astimezone(rt.tz).date()
     start_day = _parse_day(request.args.get("from"), today.replace(day=1))
     end_day = _parse_day(request.args.get("to"), today)
     if end_day < start_day or (end_day - start_day).days > MAX_DAYS:
         abort(400)
-    start, end = period_bounds(start_day, end_day)
+    start, end = period_bounds(start_day, end_day, rt.tz)
     units = visible_units(rt, v)
     with rt.db.transaction() as s:
         cases, stats = collect(s, rt, where=case_filter(v, rt.settings.city), units=units, start=start, end=end,
@@ -231,7 +231,7 @@ def ledger_export(from_day: datetime, to_day: datetime, out: str) -> None:
     if to_day < from_day:
         raise click.BadParameter("--to is before --from")
     rt = runtime()
-    start, end = period_bounds(from_day.date(), to_day.date())
+    start, end = period_bounds(from_day.date(), to_day.date(), rt.tz)
     with rt.db.transaction() as s:
         cases, stats = collect(s, rt, where=sa.true(), units=None, start=start, end=end, as_of=min(rt.now(), end))
     with open(out, "wb") as fh:

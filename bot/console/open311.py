@@ -33,7 +33,6 @@ from handlers.masking import mask_text
 from handlers.masking import normalize_phone
 from storage import apikeys
 from storage import cases as cases_repo
-from storage.cases import BEIJING
 from storage.models import ApiKey
 from storage.models import Case
 from storage.models import Open311Request
@@ -56,7 +55,7 @@ def error(code: int, description: str) -> tuple[Response, int]:
 
 
 def _iso(at: datetime | None) -> str | None:
-    return None if at is None else at.astimezone(BEIJING).isoformat(timespec="seconds")
+    return None if at is None else at.astimezone(runtime().tz).isoformat(timespec="seconds")
 
 
 def _parse_time(raw: str | None) -> datetime | None:
@@ -66,7 +65,7 @@ def _parse_time(raw: str | None) -> datetime | None:
         at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return at if at.tzinfo else at.replace(tzinfo=BEIJING)
+    return at if at.tzinfo else at.replace(tzinfo=runtime().tz)
 
 
 def _api_key(session: orm.Session) -> ApiKey | None:

@@ -9,11 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.runtime import Runtime
+from bot.runtime import runtime
 from handlers.cases_view import STAFF_LABELS
 from handlers.deadlines import working_days_left
 from handlers.lifecycle import ACTION_LABELS
 from handlers.masking import mask_text
-from storage.cases import BEIJING
 from storage.models import Case
 
 CHANNEL_LABELS = {"wechat": "微信公众号", "open311": "Open311 接口"}
@@ -24,7 +24,7 @@ RATING_CONDUCT = {"A": "满意", "B": "基本满意", "C": "不满意"}
 
 
 def local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    return "—" if at is None else at.astimezone(BEIJING).strftime(fmt)
+    return "—" if at is None else at.astimezone(runtime().tz).strftime(fmt)
 
 
 def state_label(state: str) -> str:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import tzinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,6 @@ from bot.runtime import runtime
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import STATES
-from storage.cases import BEIJING
 from storage.models import Case
 
 PAGE_SIZE = 25
@@ -74,10 +74,10 @@ def deadline_expr() -> sa.ColumnElement[Any]:
     return sa.case((Case.state == "assigned", Case.sign_due), else_=Case.answer_due)
 
 
-def week_end(now: datetime) -> datetime:
-    local_day = now.astimezone(BEIJING).date()
+def week_end(now: datetime, tz: tzinfo) -> datetime:
+    local_day = now.astimezone(tz).date()
     sunday = local_day + timedelta(days=6 - local_day.weekday())
-    return datetime(sunday.year, sunday.month, sunday.day, tzinfo=BEIJING) + timedelta(days=1)
+    return datetime(sunday.year, sunday.month, sunday.day, tzinfo=tz) + timedelta(days=1)
 
 
 def filter_clauses(f: QueueFilter, now: datetime) -> list[sa.ColumnElement[bool]]:
@@ -95,7 +95,7 @@ def filter_clauses(f: QueueFilter, now: datetime) -> list[sa.ColumnElement[bool]
     if f.due_week:
         clauses.append(Case.state.in_(sorted(AWAITING_ANSWER)))
         clauses.append(Case.answer_due >= now)
-        clauses.append(Case.answer_due < week_end(now))
+        clauses.append(Case.answer_due < week_end(now, runtime().tz))
     if f.q:
         term = f.q.upper()
         if _IDENTIFYING_DIGITS.search(f.q) and not re.fullmatch(r"ZY\d{10}", term):

@@ -159,9 +159,9 @@ class _Seeder:
         """The scheduler's moments: every day at CHECKPOINT_HOUR (its sweeps skip days off by themselves)."""
         start = min(p.at for p in self.plans)
         out: list[datetime] = []
-        day = start.astimezone(cases_repo.BEIJING).date()
+        day = start.astimezone(self.rt.tz).date()
         while True:
-            at = datetime(day.year, day.month, day.day, CHECKPOINT_HOUR, tzinfo=cases_repo.BEIJING)
+            at = datetime(day.year, day.month, day.day, CHECKPOINT_HOUR, tzinfo=self.rt.tz)
             if at > self.end:
                 return out
             if at > start:
@@ -215,7 +215,7 @@ class _Seeder:
             # The dialog's own values: named (a name or alias in the text), qr (a window code), classifier.
             unit_source="classifier" if c.unit is None else ("qr" if c.window and self.rng.random() < 0.5 else "named"),
             window=c.window,
-            occurred_on=(at.astimezone(cases_repo.BEIJING) - timedelta(days=offset)).date(),
+            occurred_on=(at.astimezone(self.rt.tz) - timedelta(days=offset)).date(),
             occurred_text=occurred_text,
             anonymous=plan.contact is None,
             real_name=plan.contact[0] if plan.contact else None,

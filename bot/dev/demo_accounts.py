@@ -68,7 +68,7 @@ def seed_staff(rt: Runtime, now: datetime) -> list[str]:
     city = rt.settings.city
     wanted: list[tuple[str, str, str | None]] = []  # (username, role, supervisor id)
     for sup in city.supervisors:
-        role = "unit_head" if sup.role == "unit_head" else ("office" if "zyb" in sup.units else "supervisor")
+        role = "unit_head" if sup.role == "unit_head" else ("office" if city.office_code in sup.units else "supervisor")
         wanted.append((sup.id, role, sup.id))
     wanted.append((ADMIN_USERNAME, "admin", None))
     created: list[str] = []

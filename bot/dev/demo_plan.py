@@ -23,7 +23,6 @@ from bot.dev.demo_texts import RETURN_REASONS
 from bot.dev.demo_texts import UNSURE
 from bot.dev.demo_texts import Complaint
 from bot.runtime import Runtime
-from storage import cases as cases_repo
 
 REPORTER_POOL = tuple(f"o_demo_c{i:02d}" for i in range(1, 41))
 
@@ -112,7 +111,7 @@ def _fate(rng: random.Random, complaint: Complaint) -> list[Step]:
 def _created_at(rng: random.Random, rt: Runtime, day: date) -> datetime:
     # Most reports come in office hours, some in the evening or at the weekend (the ladder waits for Monday).
     hour = rng.choice([9, 10, 10, 11, 14, 15, 16, 16, 17, 20, 21, 22]) if rng.random() < 0.9 else rng.randint(7, 23)
-    local = datetime(day.year, day.month, day.day, hour, rng.randint(0, 59), tzinfo=cases_repo.BEIJING)
+    local = datetime(day.year, day.month, day.day, hour, rng.randint(0, 59), tzinfo=rt.tz)
     return local.astimezone(UTC)
 
 
@@ -120,8 +119,8 @@ def build_plans(rt: Runtime, end: datetime, weeks: int, rng: random.Random) -> l
     """Background cases spread over `weeks`, plus pinned cases that leave every resting state at `end`."""
     cal = rt.calendar
     plans: list[Plan] = []
-    start_day = (end - timedelta(weeks=weeks)).astimezone(cases_repo.BEIJING).date()
-    end_day = end.astimezone(cases_repo.BEIJING).date()
+    start_day = (end - timedelta(weeks=weeks)).astimezone(rt.tz).date()
+    end_day = end.astimezone(rt.tz).date()
     day = start_day
     while day < end_day:
         workday = cal.is_working_day(day) if cal.is_known(day) else day.weekday() < 5

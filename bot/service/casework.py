@@ -73,7 +73,7 @@ def submit(
 ) -> Case:
     """Create the case from a finished draft, route it, set its deadlines, and queue the notices."""
     city = rt.settings.city
-    number = cases_repo.allocate_number(session=session, at=now)
+    number = cases_repo.allocate_number(session=session, at=now, tz=rt.tz)
     category = city.category(draft.category) or city.category("other")
     assert category is not None
     unit = draft.unit if draft.unit and city.unit(draft.unit) else None
@@ -168,11 +168,9 @@ def hot_spot_check(session: orm.Session, rt: Runtime, case: Case, now: datetime)
         reporters = session.scalar(stmt) or 0
         if reporters < 3:
             continue
-        week = now.astimezone(cases_repo.BEIJING).strftime("%G-W%V")
+        week = now.astimezone(rt.tz).strftime("%G-W%V")
         label = rt.settings.city.unit_name(unit) + (f"{window}号窗口" if window else "")
-        for sup in rt.settings.city.supervisors:
-            if "zyb" not in sup.units or sup.role != "supervisor":
-                continue
+        for sup in rt.settings.city.office_desk():
             link = f"{rt.settings.env.public_base_url}/console/cases?unit={unit}"
             raised |= outbox.enqueue(
                 session=session,
@@ -274,7 +272,7 @@ def notify_supervisor(session: orm.Session, rt: Runtime, case: Case, supervisor_
 
 def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, now: datetime, *,
                    note: str | None = None, seq: int) -> None:  # fmt: skip
-    text = notices.citizen_text(action, case.number, note=note, due=case.answer_due)
+    text = notices.citizen_text(action, case.number, tz=rt.tz, note=note, due=case.answer_due)
     if text is None:
         return
     if case.channel != "wechat":
@@ -288,7 +286,7 @@ def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, n
         recipient_kind="citizen",
         recipient=case.pseudonym,
         purpose=f"case_{action}",
-        payload={"text": text, "template": notices.template_fields(case.number, case.state, text, now)},
+        payload={"text": text, "template": notices.template_fields(case.number, case.state, text, now, rt.tz)},
         now=now,
         case_id=case.id,
     )
@@ -348,9 +346,8 @@ def act(
     if action == "rate_unsatisfied":
         for a in cases_repo.assignees(session=session, case_id=case.id):
             notify_supervisor(session, rt, case, a.supervisor_id, now, reason="reopened")
-        for sup in city.supervisors:
-            if "zyb" in sup.units and sup.role == "supervisor":
-                notify_supervisor(session, rt, case, sup.id, now, reason="reopened")
+        for sup in city.office_desk():
+            notify_supervisor(session, rt, case, sup.id, now, reason="reopened")
     if action == "return":
         # A returned case goes back to the triage desk to be routed again.
         _to_triage(session, rt, case, now)

@@ -146,7 +146,7 @@ class IntakeContext:
         return self.rt.classifier.classify(text)  # type: ignore[no-any-return]
 
     def _cases_today(self) -> int:
-        midnight = self.now.astimezone(cases_repo.BEIJING).replace(hour=0, minute=0, second=0, microsecond=0)
+        midnight = self.now.astimezone(self.city.tz).replace(hour=0, minute=0, second=0, microsecond=0)
         recent = self._my_cases
         if len(recent) < MY_CASES or recent[-1].created_at < midnight:
             # Newest first: the rows already hold every case since midnight.

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from datetime import tzinfo
 
 import sqlalchemy as sa
 
@@ -38,8 +39,8 @@ class JobResult:
     summary: str
 
 
-def _minute(at: datetime) -> str:
-    return at.astimezone(cases_repo.BEIJING).strftime("%Y-%m-%dT%H:%M")
+def _minute(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%dT%H:%M")
 
 
 # -- ladder ---------------------------------------------------------------------------------------------------
@@ -50,7 +51,7 @@ def _unit_heads(rt: Runtime, unit: str | None) -> list[str]:
 
 
 def _office(rt: Runtime) -> list[str]:
-    return [s.id for s in rt.settings.city.supervisors if "zyb" in s.units and s.role == "supervisor"]
+    return [s.id for s in rt.settings.city.office_desk()]
 
 
 def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
@@ -180,8 +181,8 @@ def _retention(rt: Runtime, now: datetime) -> str:
     return str(retention_run(rt, now=now))
 
 
-def _day(at: datetime) -> str:
-    return at.astimezone(cases_repo.BEIJING).strftime("%Y-%m-%d")
+def _day(at: datetime, tz: tzinfo) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d")
 
 
 def _digest(rt: Runtime, now: datetime) -> str:
@@ -191,7 +192,7 @@ def _digest(rt: Runtime, now: datetime) -> str:
 
 
 # name -> (function, period of its ledger entry or None when the job's own claims make it idempotent)
-JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime], str] | None]] = {
+JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime, tzinfo], str] | None]] = {
     "outbox": (_drain, None),
     "reminders": (sweep_reminders, _minute),
     "ratings": (sweep_ratings, _minute),
@@ -204,7 +205,7 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime], s
 
 def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
     fn, period_of = JOBS[name]
-    period = period_of(now) if period_of else ""
+    period = period_of(now, rt.tz) if period_of else ""
     if period_of is not None:
         with rt.db.transaction() as session:
             if not ledger.claim_run(session=session, job=name, period=period, now=now):

@@ -51,7 +51,8 @@ log = logging.getLogger("zhiyong.sender")
 alert_log = logging.getLogger("zhiyong.alert")
 
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# WeChat resets its daily quotas at 00:00 China Standard Time, whatever the city's own zone.
+WECHAT_TZ = ZoneInfo("Asia/Shanghai")
 
 
 # WeChat's customer-service window is 48 h after the user's last message; stop a little early so a send that
@@ -128,8 +129,8 @@ class _Outcome:
 
 def next_midnight_shanghai(now: datetime) -> datetime:
     """00:00 Asia/Shanghai after `now`: WeChat's daily quotas reset then."""
-    local = now.astimezone(SHANGHAI)
-    return datetime(local.year, local.month, local.day, tzinfo=SHANGHAI) + timedelta(days=1)
+    local = now.astimezone(WECHAT_TZ)
+    return datetime(local.year, local.month, local.day, tzinfo=WECHAT_TZ) + timedelta(days=1)
 
 
 def default_worker_id() -> str:
@@ -227,7 +228,11 @@ class _Sender:
             self.api.send_text(recipient.openid, str(row.payload["text"]))
             return _Outcome("sent", channel="customer")
         template_id, data, url = render_template(
-            row.payload.get("template"), templates=self.templates, template_url=self.template_url, now=self.now
+            row.payload.get("template"),
+            templates=self.templates,
+            template_url=self.template_url,
+            now=self.now,
+            tz=self.rt.tz,
         )
         self.limiter.wait()
         msgid = self.api.send_template(recipient.openid, template_id, data, url)

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from datetime import tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
 
 PAYLOAD_KEYS = frozenset({"text", "template"})
 
@@ -76,12 +73,12 @@ def _value(value: Any, limit: int) -> dict[str, str]:
     return {"value": text[:limit] or "-"}
 
 
-def _local_time(now: datetime) -> str:
-    return now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+def _local_time(now: datetime, tz: tzinfo) -> str:
+    return now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def render_template(
-    fields: Any, *, templates: dict[str, str], template_url: str | None, now: datetime
+    fields: Any, *, templates: dict[str, str], template_url: str | None, now: datetime, tz: tzinfo
 ) -> tuple[str, dict[str, dict[str, str]], str | None]:
     """(template_id, data, url) for a payload's `template`; the field keys are documented in config.yaml.
 
@@ -96,7 +93,7 @@ def render_template(
             "character_string1": _value(fields.get("case_number"), 32),
             "phrase2": _value(fields.get("state"), 5),
             "thing3": _value(fields.get("note") or fields.get("state"), 20),
-            "time4": _value(fields.get("time") or _local_time(now), 20),
+            "time4": _value(fields.get("time") or _local_time(now, tz), 20),
         }
         url = template_url
     elif kind == "supervisor_notice":
@@ -104,7 +101,7 @@ def render_template(
             "number1": _value(int(fields.get("count_new") or 0), 32),
             "number2": _value(int(fields.get("count_overdue") or 0), 32),
             "thing3": _value(SUPERVISOR_HINT, 20),
-            "time4": _value(_local_time(now), 20),
+            "time4": _value(_local_time(now, tz), 20),
         }
         url = fields.get("link")
     else:

@@ -1,5 +1,5 @@
-"""`storage.reports` (SQL aggregates, what `bot.service.digest.build` uses) and `bot.service.digest.build_from_objects` (the
-reference over ORM objects) agree on the same cases, field by field.
+"""`storage.reports` (SQL aggregates, what `bot.service.digest.build` uses) and `tests.digest_oracle` (the
+definitions applied to ORM objects) agree on the same cases, field by field.
 
 The fixture is the benchmarks' generator (bench/casegen.py) over five weeks around the digest week, plus cases
 pinned on every boundary (created, rated, closed and escalated exactly at the start and at the end, answered
@@ -8,6 +8,7 @@ exactly at the deadline), which is where two implementations of one definition u
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -18,11 +19,12 @@ from bench import casegen
 from bot import create_app
 from bot.runtime import runtime
 from bot.service.digest import build
-from bot.service.digest import build_from_objects
+from handlers.lifecycle import OPEN_STATES
 from storage import reports
 from storage.models import Assignment
 from storage.models import Case
 from tests.conftest import make_settings
+from tests.digest_oracle import build_from_objects
 
 START = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # Monday 23 November 00:00 Beijing
 END = START + timedelta(days=7)
@@ -71,15 +73,14 @@ def test_sql_aggregates_match_the_orm_digest(any_db_url: str) -> None:
         units = [u.code for u in city.units]
         with rt.db.transaction() as session:
             orm_digest = build_from_objects(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")
-            sql = reports.digest_figures(session, start=START, end=END, as_of=AS_OF, units=units)
+            sql = reports.digest_rows(session, start=START, end=END, as_of=AS_OF, open_states=OPEN_STATES, units=units)
             job = build(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")  # what the job sends
     finally:
         rt.db.dispose()
 
     assert sum(s.received for s in sql.units.values()) > 100, "the fixture exercises the figures"
     assert sql.hot_spots and sql.typical_good and sql.typical_bad and sql.overdue and sql.escalated
-    assert sql.units == orm_digest.units
-    assert [s.unit for s in sql.ranking] == [s.unit for s in orm_digest.ranking]
+    assert {u: asdict(c) for u, c in sql.units.items()} == {u: asdict(s) for u, s in orm_digest.units.items()}
     assert sql.overdue == orm_digest.overdue
     assert sql.escalated == orm_digest.escalated
     assert sql.hot_spots == orm_digest.hot_spots

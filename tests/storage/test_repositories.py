@@ -6,6 +6,7 @@ import threading
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from storage.models import SupervisorBinding
 from tests.conftest import tamper_audit
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Shanghai")
 
 
 def new_case(session, number: str, text: str = "窗口态度差😀𠀀"):  # type: ignore[no-untyped-def]
@@ -39,10 +41,10 @@ def new_case(session, number: str, text: str = "窗口态度差😀𠀀"):  # ty
 def test_case_numbers_are_daily_and_sequential(any_db_url: str) -> None:
     db = Database(any_db_url)
     with db.transaction() as s:
-        a = cases_repo.allocate_number(session=s, at=NOW)
-        b = cases_repo.allocate_number(session=s, at=NOW)
+        a = cases_repo.allocate_number(session=s, at=NOW, tz=TZ)
+        b = cases_repo.allocate_number(session=s, at=NOW, tz=TZ)
         # 2026-11-27 20:00 Beijing is still the 27th; 16:30 UTC is the 28th in Beijing.
-        c = cases_repo.allocate_number(session=s, at=datetime(2026, 11, 27, 16, 30, tzinfo=UTC))
+        c = cases_repo.allocate_number(session=s, at=datetime(2026, 11, 27, 16, 30, tzinfo=UTC), tz=TZ)
     assert (a, b, c) == ("ZY2611270001", "ZY2611270002", "ZY2611280001")
     db.dispose()
 
@@ -54,7 +56,7 @@ def test_concurrent_allocations_never_share_a_number(any_db_url: str) -> None:
     def worker() -> None:
         for _ in range(10):
             with db.transaction() as s:
-                got.append(cases_repo.allocate_number(session=s, at=NOW))
+                got.append(cases_repo.allocate_number(session=s, at=NOW, tz=TZ))
 
     threads = [threading.Thread(target=worker) for _ in range(5)]
     for t in threads:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -96,6 +97,7 @@ def test_quota_resets_at_midnight_in_shanghai(now: datetime, midnight: datetime)
 
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+TZ = ZoneInfo("Asia/Shanghai")
 TEMPLATES = {"case_update": "tpl_case", "supervisor_notice": "tpl_sup"}
 
 
@@ -107,7 +109,7 @@ def test_case_update_template_fits_wechats_limits() -> None:
         "note": "第一行\n第二行，这是一段很长很长很长很长很长很长的说明文字",
         "time": "2026-11-27 10:00",
     }
-    template_id, data, url = render_template(fields, templates=TEMPLATES, template_url="https://x.cn/q", now=NOW)
+    template_id, data, url = render_template(fields, templates=TEMPLATES, template_url="https://x.cn/q", now=NOW, tz=TZ)
     assert template_id == "tpl_case" and url == "https://x.cn/q"
     assert data["character_string1"] == {"value": "ZY2611270001"}
     assert len(data["phrase2"]["value"]) <= 5
@@ -117,7 +119,7 @@ def test_case_update_template_fits_wechats_limits() -> None:
 
 def test_supervisor_template_carries_counts_and_the_link_only() -> None:
     fields = {"kind": "supervisor_notice", "count_new": 3, "count_overdue": 1, "link": "https://x.cn/console/c/1"}
-    template_id, data, url = render_template(fields, templates=TEMPLATES, template_url=None, now=NOW)
+    template_id, data, url = render_template(fields, templates=TEMPLATES, template_url=None, now=NOW, tz=TZ)
     assert template_id == "tpl_sup" and url == "https://x.cn/console/c/1"
     assert data == {
         "number1": {"value": "3"},
@@ -129,9 +131,9 @@ def test_supervisor_template_carries_counts_and_the_link_only() -> None:
 
 def test_unknown_kind_or_missing_template_id_is_parked() -> None:
     with pytest.raises(Unsendable, match="unknown template kind"):
-        render_template({"kind": "digest"}, templates=TEMPLATES, template_url=None, now=NOW)
+        render_template({"kind": "digest"}, templates=TEMPLATES, template_url=None, now=NOW, tz=TZ)
     with pytest.raises(Unsendable, match="no template id"):
-        render_template({"kind": "case_update"}, templates={}, template_url=None, now=NOW)
+        render_template({"kind": "case_update"}, templates={}, template_url=None, now=NOW, tz=TZ)
 
 
 GOOD = {
