@@ -1,15 +1,10 @@
-"""The case lifecycle as one transition table (the 12345 hotline's closed loop), and the audit-chain hash.
+"""The case lifecycle as one transition table (the 12345 hotline's closed loop).
 
 `transition(state, action)` returns the next state or raises `IllegalTransition` with a reason in Chinese that
 can be shown to the person who tried.
 """
 
 from __future__ import annotations
-
-import hashlib
-import json
-from dataclasses import dataclass
-from datetime import datetime
 
 STATES: dict[str, str] = {
     "submitted": "已受理",
@@ -104,37 +99,3 @@ def transition(state: str, action: str) -> str:
 def can(state: str, action: str) -> bool:
     allowed, _ = TRANSITIONS.get(action, (frozenset(), ""))
     return state in allowed
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFields:
-    case_number: str
-    seq: int
-    at: datetime
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str | None
-    note: str | None
-
-
-GENESIS = "0" * 64
-
-
-def audit_hash(prev_hash: str, fields: AuditFields) -> str:
-    """sha256 over the previous hash and a canonical encoding of this event; any edit breaks the chain."""
-    canonical = json.dumps(
-        [
-            fields.case_number,
-            fields.seq,
-            fields.at.isoformat(timespec="microseconds"),
-            fields.actor,
-            fields.action,
-            fields.from_state,
-            fields.to_state,
-            fields.note,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -50,3 +51,44 @@ def own_cases(*, session: orm.Session, api_key: ApiKey) -> sa.Select[tuple[Case]
         .join(Open311Request, Open311Request.case_id == Case.id)
         .where(Open311Request.api_key_id == api_key.id)
     )
+
+
+def filed_since(*, session: orm.Session, api_key: ApiKey, since: datetime) -> int:
+    """How many requests this key filed since `since` (its hourly limit)."""
+    stmt = sa.select(sa.func.count()).select_from(Open311Request)
+    return session.scalar(stmt.where(Open311Request.api_key_id == api_key.id, Open311Request.created_at >= since)) or 0
+
+
+def find_own(
+    *,
+    session: orm.Session,
+    api_key: ApiKey,
+    numbers: Sequence[str] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    categories: Sequence[str] = (),
+    closed_states: Sequence[str] = (),
+    status: str | None = None,
+    limit: int,
+) -> list[Case]:
+    """The key's own cases: by number, or created in [start, end] with the category and open/closed filters."""
+    stmt = own_cases(session=session, api_key=api_key)
+    if numbers:
+        stmt = stmt.where(Case.number.in_(list(numbers)))
+    else:
+        if start is not None:
+            stmt = stmt.where(Case.created_at >= start)
+        if end is not None:
+            stmt = stmt.where(Case.created_at <= end)
+        if categories:
+            stmt = stmt.where(Case.category.in_(list(categories)))
+        if status == "open":
+            stmt = stmt.where(Case.state.not_in(sorted(closed_states)))
+        elif status == "closed":
+            stmt = stmt.where(Case.state.in_(sorted(closed_states)))
+    return list(session.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def own_case(*, session: orm.Session, api_key: ApiKey, number: str) -> Case | None:
+    stmt = own_cases(session=session, api_key=api_key).where(Case.number == number.strip().upper()[:16])
+    return session.scalars(stmt).one_or_none()

@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from handlers.lifecycle import GENESIS
-from handlers.lifecycle import AuditFields
-from handlers.lifecycle import audit_hash
 from storage._upsert import insert_ignore
+from storage.audit import GENESIS
+from storage.audit import AuditFields
+from storage.audit import audit_hash
 from storage.models import Assignment
 from storage.models import AuditUnlock
 from storage.models import Case

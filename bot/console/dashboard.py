@@ -14,7 +14,6 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import tzinfo
 
-import sqlalchemy as sa
 from flask import abort
 from flask import render_template
 from flask import request
@@ -33,7 +32,8 @@ from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
 from handlers.lifecycle import OPEN_STATES
-from storage.models import Case
+from storage import case_lists
+from storage import case_scope
 
 TREND_WEEKS = 12
 PERIODS = {"1": 1, "4": 4, "12": 12}
@@ -54,13 +54,8 @@ def visible_units(rt: Runtime, v: Viewer) -> list[str]:
 
 
 def load_facts(session: orm.Session, units: list[str], since: datetime) -> list[figures.CaseFacts]:
-    if not units:
-        return []
-    stmt = sa.select(Case).where(
-        Case.respondent_unit.in_(units),
-        sa.or_(Case.created_at >= since, Case.rated_at >= since, Case.state.in_(sorted(OPEN_STATES))),
-    )
-    return [digest_mod.case_facts(c) for c in session.scalars(stmt)]
+    rows = case_lists.fact_rows_since(session=session, units=units, since=since, open_states=OPEN_STATES)
+    return [digest_mod.case_facts(r) for r in rows]
 
 
 def combine(stats: Iterable[figures.UnitStats], name: str = "all") -> figures.UnitStats:
@@ -192,11 +187,7 @@ def digest_page(week: str) -> str:
         listed: dict[str, str] = {}
         if v.sees_cases:
             numbers = set(d.overdue) | set(d.escalated) | set(d.typical_good) | set(d.typical_bad)
-            if numbers:
-                rows = s.execute(
-                    sa.select(Case.number, Case.public_id).where(case_filter(v, city), Case.number.in_(sorted(numbers)))
-                )
-                listed = {n: pid for n, pid in rows}
+            listed = case_scope.public_ids(session=s, where=case_filter(v, city), numbers=sorted(numbers))
     text = None
     if v.role == "office":
         text = figures.render(d, city)

@@ -47,6 +47,7 @@ from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
+from storage import case_lists
 from storage.models import Case
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -162,18 +163,11 @@ def collect(session: orm.Session, rt: Runtime, *, where: sa.ColumnElement[bool],
             start: datetime, end: datetime, as_of: datetime) -> tuple[list[Case], list[figures.UnitStats]]:  # fmt: skip
     """Cases created in [start, end) within `where`, and the summary of `units` (None: every configured unit)."""
     city = rt.settings.city
-    cases = list(
-        session.scalars(
-            sa.select(Case).where(where, Case.created_at >= start, Case.created_at < end).order_by(Case.created_at)
-        )
-    )
+    cases = case_lists.ledger_cases(session=session, where=where, start=start, end=end)
     unit_codes = units if units is not None else [u.code for u in city.units]
-    relevant = sa.select(Case).where(
-        Case.respondent_unit.in_(unit_codes),
-        sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.overdue.is_(True)),
-    )
-    facts = [digest_mod.case_facts(c) for c in session.scalars(relevant)]
-    stats = figures.unit_stats(facts, start=start, end=end, as_of=as_of, units=unit_codes)
+    rows = case_lists.ledger_fact_rows(session=session, units=unit_codes, start=start, end=end)
+    stats = figures.unit_stats([digest_mod.case_facts(r) for r in rows], start=start, end=end, as_of=as_of,
+                               units=unit_codes)  # fmt: skip
     return cases, figures.rank(stats.values())
 
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 import click
-import sqlalchemy as sa
 from flask import Blueprint
 from flask import Response
 from flask import jsonify
@@ -35,7 +34,6 @@ from storage import apikeys
 from storage import cases as cases_repo
 from storage.models import ApiKey
 from storage.models import Case
-from storage.models import Open311Request
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 MAX_DESCRIPTION = 2000
@@ -138,11 +136,7 @@ def create_request() -> tuple[Response, int]:
         key = _api_key(s)
         if key is None:
             return error(403, "api_key is missing or invalid")
-        recent = s.scalar(
-            sa.select(sa.func.count()).select_from(Open311Request)
-            .where(Open311Request.api_key_id == key.id, Open311Request.created_at >= now - timedelta(hours=1))
-        )  # fmt: skip
-        if (recent or 0) >= MAX_PER_HOUR:
+        if apikeys.filed_since(session=s, api_key=key, since=now - timedelta(hours=1)) >= MAX_PER_HOUR:
             return error(429, "too many requests for this api_key; try again later")
         problem, draft_args = _draft_args(rt, form)
         if problem:
@@ -207,27 +201,21 @@ def list_requests() -> tuple[Response, int] | Response:
         key = _api_key(s)
         if key is None:
             return error(403, "api_key is missing or invalid")
-        stmt = apikeys.own_cases(session=s, api_key=key)
         ids = [i.strip().upper() for i in (request.args.get("service_request_id") or "").split(",") if i.strip()]
-        if ids:
-            stmt = stmt.where(Case.number.in_(ids[:50]))
-        else:
+        start = end = None
+        if not ids:
             start = _parse_time(request.args.get("start_date"))
             end = _parse_time(request.args.get("end_date"))
             if (request.args.get("start_date") and start is None) or (request.args.get("end_date") and end is None):
                 return error(400, "start_date and end_date must be ISO 8601 (w3c) times")
             end = end or now
             start = start or end - DEFAULT_WINDOW
-            stmt = stmt.where(Case.created_at >= start, Case.created_at <= end)
-            if request.args.get("service_code"):
-                codes = [c.strip() for c in request.args["service_code"].split(",")]
-                stmt = stmt.where(Case.category.in_(codes))
-            status = {x.strip() for x in (request.args.get("status") or "").split(",") if x.strip()}
-            if status == {"open"}:
-                stmt = stmt.where(Case.state.not_in(sorted(CLOSED)))
-            elif status == {"closed"}:
-                stmt = stmt.where(Case.state.in_(sorted(CLOSED)))
-        rows = list(s.scalars(stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_RESULTS)))
+        status = {x.strip() for x in (request.args.get("status") or "").split(",") if x.strip()}
+        rows = apikeys.find_own(
+            session=s, api_key=key, numbers=ids[:50], start=start, end=end,
+            categories=[c.strip() for c in (request.args.get("service_code") or "").split(",") if c.strip()],
+            closed_states=sorted(CLOSED), status=status.pop() if len(status) == 1 else None, limit=MAX_RESULTS,
+        )  # fmt: skip
         body = [represent(s, rt, c) for c in rows]
     return jsonify(body)
 
@@ -239,9 +227,7 @@ def get_request(request_id: str) -> tuple[Response, int] | Response:
         key = _api_key(s)
         if key is None:
             return error(403, "api_key is missing or invalid")
-        case = s.scalars(
-            apikeys.own_cases(session=s, api_key=key).where(Case.number == request_id.strip().upper()[:16])
-        ).one_or_none()
+        case = apikeys.own_case(session=s, api_key=key, number=request_id)
         if case is None:
             return error(404, "service request not found")
         body = [represent(s, rt, case)]

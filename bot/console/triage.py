@@ -6,7 +6,6 @@ chosen supervisors. A choice that differs from the classifier's best guess is ke
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Response
 from flask import flash
 from flask import redirect
@@ -19,11 +18,13 @@ from bot.console.auth import login_required
 from bot.console.base import bp
 from bot.console.base import viewer
 from bot.console.present import Presenter
+from bot.console.scope import case_filter
 from bot.console.scope import case_or_404
 from bot.runtime import runtime
 from bot.service import casework
 from handlers.lifecycle import IllegalTransition
 from handlers.routing import eligible
+from storage import case_lists
 from storage import corrections as corrections_repo
 from storage.models import Case
 
@@ -57,11 +58,8 @@ def _check(case: Case, unit: str, category: str) -> None:
 def triage_desk() -> str:
     rt = runtime()
     with rt.db.transaction() as s:
-        rows = list(
-            s.scalars(
-                sa.select(Case).where(Case.state.in_(TRIAGE_STATES)).order_by(Case.created_at, Case.id).limit(MAX_ROWS)
-            )
-        )
+        rows = case_lists.triage_queue(session=s, where=case_filter(viewer(), rt.settings.city), states=TRIAGE_STATES,
+                                       limit=MAX_ROWS)  # fmt: skip
     city = rt.settings.city
     known = {u.code for u in city.units}
     candidates = {

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response
 from flask import abort
 from flask import flash
@@ -35,6 +34,7 @@ from bot.console.scope import find_case
 from bot.console.security import INERT_CSP
 from bot.runtime import runtime
 from bot.wechat.evidence_store import evidence_dir
+from storage import case_lists
 from storage import cases as cases_repo
 from storage import corrections as corrections_repo
 from storage.models import Case
@@ -46,36 +46,8 @@ RELATED_SPAN = timedelta(days=30)
 
 def related_cases(session: orm.Session, v: Viewer, case: Case) -> list[tuple[str, Case]]:
     """Merged-into, merged-here, and recent cases about the same unit (same window first), all within scope."""
-    city = runtime().settings.city
-    scope = case_filter(v, city)
-    found: list[tuple[str, Case]] = []
-    seen = {case.id}
-
-    def add(label: str, rows: Any) -> None:
-        for row in rows:
-            if row.id not in seen:
-                seen.add(row.id)
-                found.append((label, row))
-
-    if case.duplicate_of:
-        add("主件", session.scalars(sa.select(Case).where(scope, Case.id == case.duplicate_of)))
-    add("重复件", session.scalars(sa.select(Case).where(scope, Case.duplicate_of == case.id).limit(20)))
-    if case.respondent_unit:
-        lo, hi = case.created_at - RELATED_SPAN, case.created_at + RELATED_SPAN
-        near = list(
-            session.scalars(
-                sa.select(Case)
-                .where(scope, Case.respondent_unit == case.respondent_unit, Case.created_at.between(lo, hi))
-                .order_by(Case.created_at.desc())
-                .limit(12)
-            )
-        )
-        if case.window:
-            add("同窗口", [c for c in near if c.window == case.window])
-        add("同单位", near[:8])
-    if v.is_office:
-        add("同一反映人", session.scalars(sa.select(Case).where(Case.pseudonym == case.pseudonym).limit(10)))
-    return found
+    return case_lists.related_to(session=session, where=case_filter(v, runtime().settings.city), case=case,
+                                 span=RELATED_SPAN, same_reporter=v.is_office)  # fmt: skip
 
 
 @bp.get("/cases/<public_id>")

@@ -16,6 +16,7 @@ from handlers.routing import candidates
 from handlers.routing import may_handle
 from handlers.routing import route
 from handlers.supervisor import parse
+from storage import audit
 
 CITY = load_city_config()
 
@@ -50,11 +51,11 @@ def test_every_state_is_reachable_and_labelled() -> None:
 
 def test_audit_hash_changes_with_any_field() -> None:
     at = datetime(2026, 11, 27, tzinfo=UTC)
-    f = lifecycle.AuditFields("ZY2611270001", 1, at, "citizen", "submit", None, "submitted", None)
-    h = lifecycle.audit_hash(lifecycle.GENESIS, f)
-    g = lifecycle.AuditFields("ZY2611270001", 1, at, "citizen", "submit", None, "submitted", "x")
-    assert h != lifecycle.audit_hash(lifecycle.GENESIS, g)
-    assert h != lifecycle.audit_hash("1" * 64, f)
+    f = audit.AuditFields("ZY2611270001", 1, at, "citizen", "submit", None, "submitted", None)
+    h = audit.audit_hash(audit.GENESIS, f)
+    g = audit.AuditFields("ZY2611270001", 1, at, "citizen", "submit", None, "submitted", "x")
+    assert h != audit.audit_hash(audit.GENESIS, g)
+    assert h != audit.audit_hash("1" * 64, f)
 
 
 def test_a_bdc_case_goes_to_a_bdc_supervisor_balanced_by_load() -> None:
