@@ -138,6 +138,16 @@ class Escalation(_Strict):
     outbox_interval_seconds: int = Field(default=5, ge=1, le=300)
 
 
+class Watch(_Strict):
+    """What the office is alerted to at intake: hot spots (热点) and cases that look like copies of one another."""
+
+    hot_spot_reporters: int = Field(default=3, ge=2, le=100)  # distinct reporters about one unit (or window) ...
+    hot_spot_days: int = Field(default=7, ge=1, le=90)  # ... within this many days
+    related_days: int = Field(default=7, ge=1, le=90)  # link a new case to similar open ones this recent
+    related_limit: int = Field(default=5, ge=0, le=50)  # at most this many links per new case
+    related_similarity: float = Field(default=0.4, gt=0, le=1)  # character-bigram cosine (nlp.similarity)
+
+
 class CityConfig(_Strict):
     city: CityInfo
     wechat: WechatOptions = WechatOptions()
@@ -149,6 +159,7 @@ class CityConfig(_Strict):
     supervisors: tuple[Supervisor, ...] = ()
     calendar: CalendarOverrides = CalendarOverrides()
     escalation: Escalation = Escalation()
+    watch: Watch = Watch()
     texts: Texts
     retention: Retention = Field(default_factory=lambda: Retention())
 

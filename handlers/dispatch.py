@@ -22,6 +22,7 @@ from handlers.dialog_types import DialogEnv
 from handlers.dialog_types import DialogState
 from handlers.dialog_types import Supplement
 from handlers.followup import RATING_NUDGE
+from handlers.followup import Followup
 from handlers.followup import Rating
 from handlers.followup import parse_rating
 from handlers.lifecycle import STATES
@@ -92,12 +93,6 @@ class Step:
     reply: str | None
     outcome: str = "handled"  # handled | ignored | unsupported
     effects: tuple[object, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Followup:
-    kind: str  # rating | question
-    number: str
 
 
 class Context(Protocol):

@@ -1,5 +1,8 @@
 """A citizen's messages that belong to an existing case rather than to a new report: ratings and answers.
 
+`followup_for` is the rule for which case (if any) a citizen's next message belongs to: a case waiting for their
+rating first, then a case whose supervisor asked them a question.
+
 After a case is answered the citizen is asked to rate the outcome (1 已解决 / 2 部分解决 / 3 未解决) and the
 conduct (A 满意 / B 基本满意 / C 不满意); after a supervisor's question, the next message is the answer.
 """
@@ -7,6 +10,8 @@ conduct (A 满意 / B 基本满意 / C 不满意); after a supervisor's question
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 OUTCOMES = {"1": "已解决", "2": "部分解决", "3": "未解决"}
@@ -49,3 +54,27 @@ def parse_rating(text: str) -> Rating | None:
 RATING_NUDGE = (
     "请按“数字+字母”的格式评价，例如“1A”：\n1 已解决 / 2 部分解决 / 3 未解决；A 满意 / B 基本满意 / C 不满意。"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Followup:
+    kind: str  # rating | question
+    number: str
+
+
+RATING_STATES = frozenset({"rating", "answered"})
+
+
+def followup_for(
+    cases: Iterable[tuple[str, str, int]], last_message_kind: Callable[[int], str | None]
+) -> Followup | None:
+    """`cases` are the citizen's recent (number, state, id), newest first; `last_message_kind(id)` is looked up only
+    for a case in progress, so a citizen with nothing pending costs no query."""
+    cases = list(cases)
+    for number, state, _id in cases:
+        if state in RATING_STATES:
+            return Followup("rating", number)
+    for number, state, case_id in cases:
+        if state == "in_progress" and last_message_kind(case_id) == "question":
+            return Followup("question", number)
+    return None

@@ -194,3 +194,31 @@ def ledger_fact_rows(
         sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.overdue.is_(True)),
     )
     return list(session.execute(stmt))
+
+
+def recent_open_texts(
+    *, session: orm.Session, unit: str, since: datetime, exclude_id: int, open_states: Iterable[str]
+) -> list[tuple[str, str]]:
+    """(number, text) of the open cases about `unit` created since `since`, newest first: link candidates."""
+    stmt = (
+        sa.select(Case.number, Case.text)
+        .where(Case.respondent_unit == unit, Case.id != exclude_id, Case.created_at >= since,
+               Case.state.in_(sorted(open_states)))
+        .order_by(Case.created_at.desc(), Case.id.desc())
+    )  # fmt: skip
+    return [(n, t) for n, t in session.execute(stmt)]
+
+
+def reporter_counts(
+    *, session: orm.Session, scopes: Sequence[tuple[str, str | None]], since: datetime
+) -> list[tuple[str, str | None, int]]:
+    """Distinct reporters about each (unit, window or None) since `since`."""
+    out = []
+    for unit, window in scopes:
+        stmt = sa.select(sa.func.count(sa.distinct(Case.pseudonym))).where(
+            Case.respondent_unit == unit, Case.created_at >= since
+        )
+        if window is not None:
+            stmt = stmt.where(Case.window == window)
+        out.append((unit, window, int(session.scalar(stmt) or 0)))
+    return out

@@ -1,6 +1,6 @@
 """The triage desk (分拣台, 治庸办 only): cases the classifier was unsure of, its top candidates, one click to route.
 
-Routing sets the respondent unit and hands the case to `casework.dispatch_case`, which applies 回避 and tells the
+Routing sets the respondent unit and hands the case to `casework.assign_case`, which applies 回避 and tells the
 chosen supervisors. A choice that differs from the classifier's best guess is kept as a training correction.
 """
 
@@ -94,7 +94,7 @@ def triage_route(public_id: str) -> Response:
                                      to_category=new_category, from_unit=guess, to_unit=unit)  # fmt: skip
             case.respondent_unit, case.category, case.triage, case.unit_source = unit, new_category, False, "chosen"
             try:
-                casework.dispatch_case(s, rt, case, now, actor=v.actor)
+                casework.assign_case(s, rt, case, now, actor=v.actor)
             except (IllegalTransition, LookupError):
                 # Leaving the block by an exception rolls the whole choice back.
                 raise Refused("无法派单：没有可接收该工单的督办员") from None

@@ -1,7 +1,7 @@
-"""Applying case decisions: submission, routing, lifecycle steps, audit events and the notifications they cause.
+"""Applying case decisions: submission, 派单 (routing with 回避), lifecycle steps and their audit events.
 
-Decisions come from `handlers` (lifecycle table, routing, deadlines, notice texts); this module writes the
-rows — case, audit event, assignments, outbox — inside the caller's transaction.
+Decisions come from `handlers` (the case plan, lifecycle table, routing, deadlines); this module writes the rows —
+case, audit event, assignments — inside the caller's transaction, and asks `notify` and `watch` for the rest.
 """
 
 from __future__ import annotations
@@ -9,30 +9,28 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import orm
 
 from bot.runtime import Runtime
+from bot.service import watch
+from bot.service.notify import notify_citizen
+from bot.service.notify import notify_supervisor
 from handlers import ladder
-from handlers import notices
-from handlers.deadlines import compute_deadlines
+from handlers.case_plan import known_category
+from handlers.case_plan import known_unit
+from handlers.case_plan import plan_case
 from handlers.deadlines import extend
 from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import transition
+from handlers.routing import RouteDecision
 from handlers.routing import candidates
 from handlers.routing import route
-from nlp.similarity import similar
 from storage import cases as cases_repo
 from storage import jobs as ledger
-from storage import outbox
 from storage.models import Case
-
-# States in which a case waits for its supervisor to act (the "new" count of a notice).
-NEW_FOR_SUPERVISOR = ("assigned", "triage", "reopened")
 
 log = logging.getLogger("zhiyong.cases")
 
@@ -71,12 +69,14 @@ def classification_record(classification: Any) -> dict[str, Any]:
 def submit(
     session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: datetime, *, channel: str = "wechat"
 ) -> Case:
-    """Create the case from a finished draft, route it, set its deadlines, and queue the notices."""
+    """Create the case from a finished draft as `handlers.case_plan` decides it: rows, routing, deadlines, notices."""
     city = rt.settings.city
+    category, unit = known_category(city, draft.category), known_unit(city, draft.unit)
+    pool = candidates(category=category, unit=unit, city=city)
+    plan = plan_case(category=draft.category, unit=draft.unit, triage=draft.triage, city=city, calendar=rt.calendar,
+                     now=now, load=cases_repo.open_load(session=session, open_states=OPEN_STATES,
+                                                        supervisor_ids=pool))  # fmt: skip
     number = cases_repo.allocate_number(session=session, at=now, tz=rt.tz)
-    category = city.category(draft.category) or city.category("other")
-    assert category is not None
-    unit = draft.unit if draft.unit and city.unit(draft.unit) else None
     location = None
     if getattr(draft, "location", None):
         lat, lon, label = draft.location
@@ -87,8 +87,8 @@ def submit(
         now=now,
         pseudonym=pseudonym,
         state="submitted",
-        category=category.code,
-        respondent_unit=unit,
+        category=plan.category,
+        respondent_unit=plan.unit,
         window=draft.window,
         text=draft.text,
         occurred_on=draft.occurred_on,
@@ -98,7 +98,7 @@ def submit(
         unit_source=draft.unit_source or "triage",  # 不确定: the office decides
         confidence=float(getattr(draft.classification, "confidence", 0.0) or 0.0),
         classification=classification_record(draft.classification),
-        triage=bool(draft.triage or unit is None),
+        triage=plan.triage,
         channel=channel,
     )
     if not draft.anonymous:
@@ -110,89 +110,28 @@ def submit(
     cases_repo.append_event(
         session=session, case=case, at=now, actor="citizen", action="submit", from_state=None, to_state="submitted"
     )
-    deadlines = compute_deadlines(category, now, rt.calendar)
-    case.sign_due, case.answer_due = deadlines.sign_due, deadlines.answer_due
+    case.sign_due, case.answer_due = plan.deadlines.sign_due, plan.deadlines.answer_due
     case.answer_started_at = now
-    dispatch_case(session, rt, case, now, actor="system")
+    _apply_route(session, rt, case, plan.route, now, actor="system")
     reschedule(session, rt, case)
-    if unit is not None:
-        link_related(session, rt, case, now)
-        hot_spot_check(session, rt, case, now)
+    if plan.unit is not None:
+        watch.link_related(session, rt, case, now)
+        watch.hot_spot_check(session, rt, case, now)
     return case
 
 
-RELATED_WINDOW = timedelta(days=7)
-# At most this many links per new case, the most similar (then the newest) first: a wave of copies of one
-# message would otherwise link every case to every other and grow each submission with the wave.
-RELATED_LIMIT = 5
-
-
-def link_related(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> list[str]:
-    """Link a new case to very similar open cases about the same unit from the last 7 days (audited both ways)."""
-    recent = session.execute(
-        sa.select(Case.id, Case.number, Case.text)
-        .where(
-            Case.respondent_unit == case.respondent_unit,
-            Case.id != case.id,
-            Case.created_at >= now - RELATED_WINDOW,
-            Case.state.in_(list(OPEN_STATES)),
-        )
-        .order_by(Case.created_at.desc(), Case.id.desc())
-    ).all()
-    matches = similar(case.text, ((r.number, r.text) for r in recent))[:RELATED_LIMIT]
-    if not matches:
-        return []
-    others = {c.number: c for c in session.scalars(sa.select(Case).where(Case.number.in_([m.key for m in matches])))}
-    cases_repo.prefetch_audit_tails(session=session, case_ids=[c.id for c in others.values()])
-    for m in matches:
-        other = others[m.key]
-        for a, b in ((case, other), (other, case)):
-            cases_repo.append_event(session=session, case=a, at=now, actor="system", action="relate",
-                                    from_state=a.state, to_state=a.state, note=f"{b.number} {m.score:.2f}")  # fmt: skip
-    return [m.key for m in matches]
-
-
-def hot_spot_check(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> bool:
-    """Three or more reporters about one unit (or one window) within 7 days: alert the campaign office once."""
-    since = now - RELATED_WINDOW
-    raised = False
-    scopes: list[tuple[str, str | None]] = [(case.respondent_unit or "", None)]
-    if case.window:
-        scopes.append((case.respondent_unit or "", case.window))
-    for unit, window in scopes:
-        stmt = sa.select(sa.func.count(sa.distinct(Case.pseudonym))).where(
-            Case.respondent_unit == unit, Case.created_at >= since
-        )
-        if window is not None:
-            stmt = stmt.where(Case.window == window)
-        reporters = session.scalar(stmt) or 0
-        if reporters < 3:
-            continue
-        week = now.astimezone(rt.tz).strftime("%G-W%V")
-        label = rt.settings.city.unit_name(unit) + (f"{window}号窗口" if window else "")
-        for sup in rt.settings.city.office_desk():
-            link = f"{rt.settings.env.public_base_url}/console/cases?unit={unit}"
-            raised |= outbox.enqueue(
-                session=session,
-                key=f"hotspot:{unit}:{window or '*'}:{week}:{sup.id}",
-                recipient_kind="supervisor",
-                recipient=sup.id,
-                purpose="hot_spot",
-                payload=notices.supervisor_payload(
-                    f"热点预警：7天内已有 {reporters} 位市民反映{label}。详情：{link}", reporters, 0, link
-                ),
-                now=now,
-                case_id=case.id,
-            )
-    return raised
-
-
-def dispatch_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, *, actor: str) -> None:
-    """Route (or send to triage) and tell the chosen supervisors."""
+def assign_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, *, actor: str) -> None:
+    """派单 again (after a return, or from triage): route with 回避 and tell the chosen supervisors."""
     city = rt.settings.city
     pool = candidates(category=case.category, unit=case.respondent_unit, city=city)
     load = cases_repo.open_load(session=session, open_states=OPEN_STATES, supervisor_ids=pool)
     decision = route(category=case.category, unit=case.respondent_unit, triage=case.triage, city=city, load=load)
+    _apply_route(session, rt, case, decision, now, actor=actor)
+
+
+def _apply_route(
+    session: orm.Session, rt: Runtime, case: Case, decision: RouteDecision, now: datetime, *, actor: str
+) -> None:
     before = case.state
     case.state = transition(case.state, decision.action)
     case.updated_at = now
@@ -211,85 +150,6 @@ def dispatch_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, 
     )
     for sup_id, _role in decision.assignees:
         notify_supervisor(session, rt, case, sup_id, now, reason="new")
-
-
-class SupervisorNotices:
-    """The supervisor notices of one unit of work, enqueued together by `flush`.
-
-    Every notice carries the supervisor's counts of new and overdue cases. Counting them per notice read the
-    supervisor's whole caseload each time (a sweep of 100 rungs re-counted it 100+ times); here they are
-    counted once per `flush` for all supervisors in one grouped query, after this unit of work's own changes,
-    so the numbers are the same as counting at the end of the transaction.
-    """
-
-    def __init__(self, session: orm.Session, rt: Runtime, now: datetime) -> None:
-        self.session, self.rt, self.now = session, rt, now
-        self._pending: list[tuple[Case, str, str, int]] = []
-
-    def add(self, case: Case, supervisor_id: str, reason: str) -> None:
-        # The audit length at this moment goes into the key, as it did when notices were enqueued one by one.
-        seq = cases_repo.last_seq(session=self.session, case_id=case.id)
-        self._pending.append((case, supervisor_id, reason, seq))
-
-    def flush(self) -> int:
-        if not self._pending:
-            return 0
-        pending, self._pending = self._pending, []
-        self.session.flush()
-        counts = cases_repo.supervisors_counts(
-            session=self.session, supervisor_ids={sup for _, sup, _, _ in pending},
-            new_states=NEW_FOR_SUPERVISOR, open_states=OPEN_STATES,
-        )  # fmt: skip
-        base = self.rt.settings.env.public_base_url
-        added = 0
-        for case, sup, reason, seq in pending:
-            count_new, count_overdue = counts[sup]
-            link = f"{base}/console/cases/{case.public_id}"
-            added += outbox.enqueue(
-                session=self.session,
-                key=f"sup:{sup}:{case.number}:{reason}:{seq}",
-                recipient_kind="supervisor",
-                recipient=sup,
-                purpose=f"case_{reason}",
-                payload=notices.supervisor_payload(
-                    notices.supervisor_text(count_new, count_overdue, link, case.number),
-                    count_new,
-                    count_overdue,
-                    link,
-                ),  # fmt: skip
-                now=self.now,
-                case_id=case.id,
-            )
-        return added
-
-
-def notify_supervisor(session: orm.Session, rt: Runtime, case: Case, supervisor_id: str, now: datetime, *,
-                      reason: str) -> None:  # fmt: skip
-    batch = SupervisorNotices(session, rt, now)
-    batch.add(case, supervisor_id, reason)
-    batch.flush()
-
-
-def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, now: datetime, *,
-                   note: str | None = None, seq: int) -> None:  # fmt: skip
-    text = notices.citizen_text(action, case.number, tz=rt.tz, note=note, due=case.answer_due)
-    if text is None:
-        return
-    if case.channel != "wechat":
-        # Open311 reporters follow their case through the API; there is no WeChat account to write to.
-        case.last_note = text[:200]
-        return
-    case.last_note = text[:200]
-    outbox.enqueue(
-        session=session,
-        key=f"cit:{case.number}:{action}:{seq}",
-        recipient_kind="citizen",
-        recipient=case.pseudonym,
-        purpose=f"case_{action}",
-        payload={"text": text, "template": notices.template_fields(case.number, case.state, text, now, rt.tz)},
-        now=now,
-        case_id=case.id,
-    )
 
 
 def act(
@@ -358,4 +218,4 @@ def act(
 
 def _to_triage(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> None:
     case.triage = True
-    dispatch_case(session, rt, case, now, actor="system")
+    assign_case(session, rt, case, now, actor="system")

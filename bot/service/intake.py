@@ -21,11 +21,14 @@ from sqlalchemy import orm
 from bot import ratelimit
 from bot.runtime import Runtime
 from bot.service import casework
+from bot.service import notify
 from handlers import dispatch as d
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
 from handlers.dialog_types import DialogEnv
 from handlers.dialog_types import DialogState
+from handlers.followup import Followup
+from handlers.followup import followup_for
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import IllegalTransition
 from handlers.messages import InboundMessage
@@ -115,17 +118,11 @@ class IntakeContext:
             return []
         return cases_repo.recent_for_citizen(session=self.session, pseudonym=self.msg.pseudonym, limit=MY_CASES)
 
-    def followup(self) -> d.Followup | None:
-        for case in self._my_cases:
-            if case.state in ("rating", "answered"):
-                return d.Followup("rating", case.number)
-        for case in self._my_cases:
-            if (
-                case.state == "in_progress"
-                and cases_repo.last_message_kind(session=self.session, case_id=case.id) == "question"
-            ):
-                return d.Followup("question", case.number)
-        return None
+    def followup(self) -> Followup | None:
+        return followup_for(
+            ((c.number, c.state, c.id) for c in self._my_cases),
+            lambda case_id: cases_repo.last_message_kind(session=self.session, case_id=case_id),
+        )
 
     @cached_property
     def _dialog_state(self) -> DialogState | None:
@@ -209,7 +206,7 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
             event = cases_repo.append_event(session=session, case=case, at=now, actor="citizen",
                                             action="citizen_answer", from_state=case.state, to_state=case.state)  # fmt: skip
             for a in cases_repo.assignees(session=session, case_id=case.id):
-                casework.notify_supervisor(session, rt, case, a.supervisor_id, now, reason=f"answer{event.seq}")
+                notify.notify_supervisor(session, rt, case, a.supervisor_id, now, reason=f"answer{event.seq}")
         elif isinstance(effect, d.TemplateStatus):
             if effect.msg_id:
                 outbox.record_template_status(session=session, msgid=effect.msg_id, status=effect.status)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from bot.runtime import Runtime
 from bot.service import casework
+from bot.service import notify
 from handlers import ladder
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import IllegalTransition
@@ -72,7 +73,7 @@ def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             rows = list(session.scalars(stmt))
-            notices = casework.SupervisorNotices(session, rt, now)
+            notices = notify.SupervisorNotices(session, rt, now)
             for case in rows:
                 seen += 1
                 for rung in ladder.due_rungs(casework.case_clock(case), now, rt.calendar, cfg):
@@ -88,7 +89,7 @@ def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
 
 
 def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime,  # type: ignore[no-untyped-def]
-          notices: casework.SupervisorNotices) -> None:  # fmt: skip
+          notices: notify.SupervisorNotices) -> None:  # fmt: skip
     recipients: list[str] = []
     if "handlers" in rung.recipients:
         recipients += [a.supervisor_id for a in cases_repo.assignees(session=session, case_id=case.id)]
@@ -126,7 +127,7 @@ def sweep_ratings(rt: Runtime, now: datetime) -> str:
             ):
                 if ledger.fire_step(session=session, case_id=case.id, step="rating_remind", deadline=case.answered_at,
                                     now=now):  # fmt: skip
-                    casework.notify_citizen(session, rt, case, "request_rating", now, seq=10_000 + case.id)
+                    notify.notify_citizen(session, rt, case, "request_rating", now, seq=10_000 + case.id)
                     reminded += 1
     return f"{reminded} rating reminders, {closed} closed without rating"
 

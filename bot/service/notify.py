@@ -1,0 +1,98 @@
+"""Who hears about a case step: supervisors (counts and a link, never complaint text) and the citizen (the
+customer-service text or template), each as an outbox row written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import orm
+
+from bot.runtime import Runtime
+from handlers import notices
+from handlers.lifecycle import OPEN_STATES
+from storage import cases as cases_repo
+from storage import outbox
+from storage.models import Case
+
+# States in which a case waits for its supervisor to act (the "new" count of a notice).
+NEW_FOR_SUPERVISOR = ("assigned", "triage", "reopened")
+
+
+class SupervisorNotices:
+    """The supervisor notices of one unit of work, enqueued together by `flush`.
+
+    Every notice carries the supervisor's counts of new and overdue cases. Counting them per notice read the
+    supervisor's whole caseload each time (a sweep of 100 rungs re-counted it 100+ times); here they are
+    counted once per `flush` for all supervisors in one grouped query, after this unit of work's own changes,
+    so the numbers are the same as counting at the end of the transaction.
+    """
+
+    def __init__(self, session: orm.Session, rt: Runtime, now: datetime) -> None:
+        self.session, self.rt, self.now = session, rt, now
+        self._pending: list[tuple[Case, str, str, int]] = []
+
+    def add(self, case: Case, supervisor_id: str, reason: str) -> None:
+        # The audit length at this moment goes into the key, as it did when notices were enqueued one by one.
+        seq = cases_repo.last_seq(session=self.session, case_id=case.id)
+        self._pending.append((case, supervisor_id, reason, seq))
+
+    def flush(self) -> int:
+        if not self._pending:
+            return 0
+        pending, self._pending = self._pending, []
+        self.session.flush()
+        counts = cases_repo.supervisors_counts(
+            session=self.session, supervisor_ids={sup for _, sup, _, _ in pending},
+            new_states=NEW_FOR_SUPERVISOR, open_states=OPEN_STATES,
+        )  # fmt: skip
+        base = self.rt.settings.env.public_base_url
+        added = 0
+        for case, sup, reason, seq in pending:
+            count_new, count_overdue = counts[sup]
+            link = f"{base}/console/cases/{case.public_id}"
+            added += outbox.enqueue(
+                session=self.session,
+                key=f"sup:{sup}:{case.number}:{reason}:{seq}",
+                recipient_kind="supervisor",
+                recipient=sup,
+                purpose=f"case_{reason}",
+                payload=notices.supervisor_payload(
+                    notices.supervisor_text(count_new, count_overdue, link, case.number),
+                    count_new,
+                    count_overdue,
+                    link,
+                ),  # fmt: skip
+                now=self.now,
+                case_id=case.id,
+            )
+        return added
+
+
+def notify_supervisor(session: orm.Session, rt: Runtime, case: Case, supervisor_id: str, now: datetime, *,
+                      reason: str) -> None:  # fmt: skip
+    batch = SupervisorNotices(session, rt, now)
+    batch.add(case, supervisor_id, reason)
+    batch.flush()
+
+
+def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, now: datetime, *,
+                   note: str | None = None, seq: int) -> None:  # fmt: skip
+    text = notices.citizen_text(action, case.number, tz=rt.tz, note=note, due=case.answer_due)
+    if text is None:
+        return
+    if case.channel != "wechat":
+        # Open311 reporters follow their case through the API; there is no WeChat account to write to.
+        case.last_note = text[:200]
+        return
+    case.last_note = text[:200]
+    outbox.enqueue(
+        session=session,
+        key=f"cit:{case.number}:{action}:{seq}",
+        recipient_kind="citizen",
+        recipient=case.pseudonym,
+        purpose=f"case_{action}",
+        payload={"text": text, "template": notices.template_fields(case.number, case.state, text, now, rt.tz)},
+        now=now,
+        case_id=case.id,
+    )
