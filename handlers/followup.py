@@ -14,6 +14,9 @@ from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from handlers.lifecycle import RATING_STATES
+from handlers.lifecycle import CaseState
+
 OUTCOMES = {"1": "已解决", "2": "部分解决", "3": "未解决"}
 CONDUCT = {"A": "满意", "B": "基本满意", "C": "不满意"}
 _WORDS_OUTCOME = {"已解决": "1", "部分解决": "2", "未解决": "3", "没解决": "3", "没有解决": "3"}
@@ -62,9 +65,6 @@ class Followup:
     number: str
 
 
-RATING_STATES = frozenset({"rating", "answered"})
-
-
 def followup_for(
     cases: Iterable[tuple[str, str, int]], last_message_kind: Callable[[int], str | None]
 ) -> Followup | None:
@@ -75,6 +75,6 @@ def followup_for(
         if state in RATING_STATES:
             return Followup("rating", number)
     for number, state, case_id in cases:
-        if state == "in_progress" and last_message_kind(case_id) == "question":
+        if state == CaseState.IN_PROGRESS and last_message_kind(case_id) == "question":
             return Followup("question", number)
     return None

@@ -6,28 +6,57 @@ can be shown to the person who tried.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class CaseState(StrEnum):
+    """A case's state. Stored as its value; a StrEnum, so it compares equal to the stored string."""
+
+    SUBMITTED = "submitted"
+    ASSIGNED = "assigned"
+    SIGNED = "signed"
+    IN_PROGRESS = "in_progress"
+    ANSWERED = "answered"
+    RATING = "rating"
+    CLOSED = "closed"
+    TRIAGE = "triage"
+    RETURNED = "returned"
+    EXTENSION = "extension"
+    ESCALATED = "escalated"
+    REOPENED = "reopened"
+    MERGED = "merged"
+    REJECTED = "rejected"
+
+
+S = CaseState
 STATES: dict[str, str] = {
-    "submitted": "已受理",
-    "assigned": "已派单",
-    "signed": "已签收",
-    "in_progress": "办理中",
-    "answered": "已答复",
-    "rating": "待回访",
-    "closed": "已办结",
-    "triage": "待分拣",
-    "returned": "退单",
-    "extension": "延期",
-    "escalated": "督办",
-    "reopened": "重办",
-    "merged": "重复件",
-    "rejected": "不予受理",
+    S.SUBMITTED: "已受理",
+    S.ASSIGNED: "已派单",
+    S.SIGNED: "已签收",
+    S.IN_PROGRESS: "办理中",
+    S.ANSWERED: "已答复",
+    S.RATING: "待回访",
+    S.CLOSED: "已办结",
+    S.TRIAGE: "待分拣",
+    S.RETURNED: "退单",
+    S.EXTENSION: "延期",
+    S.ESCALATED: "督办",
+    S.REOPENED: "重办",
+    S.MERGED: "重复件",
+    S.REJECTED: "不予受理",
 }
 OPEN_STATES = frozenset(
-    {"submitted", "assigned", "signed", "in_progress", "triage", "returned", "extension", "escalated", "reopened"}
+    {S.SUBMITTED, S.ASSIGNED, S.SIGNED, S.IN_PROGRESS, S.TRIAGE, S.RETURNED, S.EXTENSION, S.ESCALATED, S.REOPENED}
 )
 # States in which the handler still owes the citizen an answer (deadlines and the ladder apply).
-AWAITING_ANSWER = frozenset({"assigned", "signed", "in_progress", "extension", "escalated", "reopened"})
-FINAL_STATES = frozenset({"closed", "merged", "rejected"})
+AWAITING_ANSWER = frozenset({S.ASSIGNED, S.SIGNED, S.IN_PROGRESS, S.EXTENSION, S.ESCALATED, S.REOPENED})
+FINAL_STATES = frozenset({S.CLOSED, S.MERGED, S.REJECTED})
+# States waiting for the citizen's rating.
+RATING_STATES = frozenset({S.ANSWERED, S.RATING})
+# States in which a case waits at the triage desk to be routed.
+TRIAGE_STATES = frozenset({S.TRIAGE, S.RETURNED, S.SUBMITTED})
+# States in which a case waits for its supervisor to act (the "new" count of a notice).
+NEW_FOR_SUPERVISOR = frozenset({S.ASSIGNED, S.TRIAGE, S.REOPENED})
 
 _HANDLING = ("assigned", "signed", "in_progress", "reopened", "escalated", "extension")
 

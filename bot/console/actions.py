@@ -16,6 +16,7 @@ from bot.console.scope import by_number_in_scope
 from bot.runtime import Runtime
 from bot.service import casework
 from handlers.lifecycle import FINAL_STATES
+from handlers.lifecycle import CaseState
 from handlers.lifecycle import IllegalTransition
 from handlers.lifecycle import can
 from storage import cases as cases_repo
@@ -108,7 +109,7 @@ def _merge_target(session: orm.Session, rt: Runtime, v: Viewer, case: Case, targ
     other = by_number_in_scope(session, v, rt.settings.city, target or "") if target else None
     if other is None or other.id == case.id:
         raise ActionError("请填写要并入的另一件工单的编号")
-    if other.state in ("merged", "rejected"):
+    if other.state in (CaseState.MERGED, CaseState.REJECTED):
         raise ActionError(f"工单 {other.number} 已是重复件或不予受理，不能作为主件")
     case.duplicate_of = other.id
     return f"并入 {other.number}"

@@ -13,6 +13,9 @@ from bot.runtime import runtime
 from handlers.cases_view import STAFF_LABELS
 from handlers.deadlines import working_days_left
 from handlers.lifecycle import ACTION_LABELS
+from handlers.lifecycle import FINAL_STATES
+from handlers.lifecycle import RATING_STATES
+from handlers.lifecycle import CaseState
 from handlers.masking import mask_text
 from storage.models import Case
 
@@ -88,9 +91,9 @@ class Presenter:
 
     def next_due(self, case: Case) -> datetime | None:
         """The deadline that matters now: sign-for until signed, then the answer deadline."""
-        if case.state in ("assigned",) and case.signed_at is None:
+        if case.state == CaseState.ASSIGNED and case.signed_at is None:
             return case.sign_due
-        if case.state in ("answered", "rating", "closed", "merged", "rejected"):
+        if case.state in RATING_STATES | FINAL_STATES:
             return None
         return case.answer_due
 

@@ -22,13 +22,13 @@ from bot.console.scope import case_filter
 from bot.console.scope import case_or_404
 from bot.runtime import runtime
 from bot.service import casework
+from handlers.lifecycle import TRIAGE_STATES
 from handlers.lifecycle import IllegalTransition
 from handlers.routing import eligible
 from storage import case_lists
 from storage import corrections as corrections_repo
 from storage.models import Case
 
-TRIAGE_STATES = ("triage", "returned", "submitted")
 MAX_ROWS = 100
 
 

@@ -24,6 +24,7 @@ from handlers.case_plan import plan_case
 from handlers.deadlines import extend
 from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
+from handlers.lifecycle import CaseState
 from handlers.lifecycle import transition
 from handlers.routing import RouteDecision
 from handlers.routing import candidates
@@ -86,7 +87,7 @@ def submit(
         number=number,
         now=now,
         pseudonym=pseudonym,
-        state="submitted",
+        state=CaseState.SUBMITTED,
         category=plan.category,
         respondent_unit=plan.unit,
         window=draft.window,
@@ -108,7 +109,13 @@ def submit(
             session=session, case=case, kind=item.kind, media_id=item.media_id, pic_url=item.pic_url, at=now
         )
     cases_repo.append_event(
-        session=session, case=case, at=now, actor="citizen", action="submit", from_state=None, to_state="submitted"
+        session=session,
+        case=case,
+        at=now,
+        actor="citizen",
+        action="submit",
+        from_state=None,
+        to_state=CaseState.SUBMITTED,
     )
     case.sign_due, case.answer_due = plan.deadlines.sign_due, plan.deadlines.answer_due
     case.answer_started_at = now

@@ -21,6 +21,7 @@ from bot.service import casework
 from bot.service import notify
 from handlers import ladder
 from handlers.lifecycle import AWAITING_ANSWER
+from handlers.lifecycle import CaseState
 from handlers.lifecycle import IllegalTransition
 from storage import cases as cases_repo
 from storage import dialogs
@@ -116,7 +117,9 @@ def sweep_ratings(rt: Runtime, now: datetime) -> str:
     cfg = rt.settings.city.escalation
     reminded = closed = 0
     with rt.db.transaction() as session:
-        rows = list(session.scalars(sa.select(Case).where(Case.state == "rating", Case.answered_at.is_not(None))))
+        rows = list(
+            session.scalars(sa.select(Case).where(Case.state == CaseState.RATING, Case.answered_at.is_not(None)))
+        )
         for case in rows:
             assert case.answered_at is not None
             if now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_autoclose_days):

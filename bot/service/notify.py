@@ -10,13 +10,11 @@ from sqlalchemy import orm
 
 from bot.runtime import Runtime
 from handlers import notices
+from handlers.lifecycle import NEW_FOR_SUPERVISOR
 from handlers.lifecycle import OPEN_STATES
 from storage import cases as cases_repo
 from storage import outbox
 from storage.models import Case
-
-# States in which a case waits for its supervisor to act (the "new" count of a notice).
-NEW_FOR_SUPERVISOR = ("assigned", "triage", "reopened")
 
 
 class SupervisorNotices:

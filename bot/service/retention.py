@@ -27,6 +27,7 @@ from sqlalchemy import orm
 from bot.runtime import Runtime
 from handlers.anonymise import ANONYMOUS
 from handlers.anonymise import scrub_text
+from handlers.lifecycle import FINAL_STATES
 from storage import cases as cases_repo
 from storage.models import Case
 from storage.models import CaseMessage
@@ -36,7 +37,7 @@ from storage.models import ReporterContact
 
 log = logging.getLogger("zhiyong.retention")
 
-FINISHED = ("closed", "merged", "rejected")
+FINISHED = tuple(sorted(FINAL_STATES))
 PURGED = "purged"  # evidence status after retention: the row stays for counting, the file and media id are gone
 BATCH = 200
 
