@@ -17,10 +17,10 @@ from handlers import supervisor as sup_cmd
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
 from handlers.dialog import handle as dialog_handle
-from handlers.dialog_types import CaseDraft
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogState
-from handlers.dialog_types import Supplement
+from handlers.dialog.types import CaseDraft
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogState
+from handlers.dialog.types import Supplement
 from handlers.followup import RATING_NUDGE
 from handlers.followup import Followup
 from handlers.followup import Rating

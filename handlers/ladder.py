@@ -31,7 +31,9 @@ STEP_LABELS = {
 
 
 @dataclass(frozen=True, slots=True)
-class CaseClock:
+class LadderCase:
+    """What the ladder reads of a case: its state and deadlines (not a clock: time is passed in as `now`)."""
+
     case_id: int
     state: str
     signed: bool
@@ -51,7 +53,7 @@ class Rung:
         return RECIPIENTS[self.step]
 
 
-def rungs(case: CaseClock, cal: WorkCalendar, cfg: Escalation) -> list[Rung]:
+def rungs(case: LadderCase, cal: WorkCalendar, cfg: Escalation) -> list[Rung]:
     """Every rung of the ladder for this case's current deadlines, due or not."""
     out: list[Rung] = []
     if case.state not in AWAITING_ANSWER:
@@ -69,7 +71,7 @@ def rungs(case: CaseClock, cal: WorkCalendar, cfg: Escalation) -> list[Rung]:
     return out
 
 
-def due_rungs(case: CaseClock, now: datetime, cal: WorkCalendar, cfg: Escalation) -> list[Rung]:
+def due_rungs(case: LadderCase, now: datetime, cal: WorkCalendar, cfg: Escalation) -> list[Rung]:
     """Rungs whose time has come, provided it is working time now (reminders wait for office hours)."""
     if not cal.is_working_time(now):
         return []

@@ -8,7 +8,6 @@ reproduce what was fitted.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -30,8 +29,6 @@ from nlp.datasets import Record
 from nlp.datasets import complaint_groups
 from nlp.datasets import read_complaints
 from nlp.datasets import read_table
-from nlp.evaluation import Report
-from nlp.evaluation import evaluate
 from nlp.features import FIELD_TITLE
 from nlp.features import SOURCE_CHARS
 from nlp.features import SOURCE_RULES
@@ -43,7 +40,6 @@ from nlp.learners import BaseLearner
 from nlp.learners import HeadRecipe
 from nlp.learners import LearnerError
 from nlp.learners import fit_head
-from nlp.learners import folds
 from nlp.model import KIND_COMPLAINT
 from nlp.model import KIND_HISTORY
 from nlp.model import NO_UNIT
@@ -71,10 +67,14 @@ HISTORY_BLOCKS = (
     BlockSpec("title_chars", SOURCE_CHARS, field=FIELD_TITLE, min_n=1, max_n=3, min_df=2),
     BlockSpec("title_words", SOURCE_WORDS, field=FIELD_TITLE, min_n=1, max_n=1, min_df=1),
 )
+
+
 HISTORY_MAX_CHARS = 3000
 
 
 _ALL = (("chars", 1.0), ("words", 1.0), ("title_chars", 0.7), ("title_words", 0.5))
+
+
 # 5-fold CV on teddy2020/train.csv (macro-F1): the first learner alone 0.926, the whole stack 0.932.
 HISTORY_RECIPE = HeadRecipe(
     stack=(
@@ -85,6 +85,7 @@ HISTORY_RECIPE = HeadRecipe(
     )
 )
 
+
 COMPLAINT_BLOCKS = (
     BlockSpec("words", SOURCE_WORDS, min_n=1, max_n=2, weight=1.0),
     BlockSpec("chars", SOURCE_CHARS, min_n=1, max_n=3, weight=1.0),
@@ -92,20 +93,26 @@ COMPLAINT_BLOCKS = (
     # drowning the rest (grouped 5-fold CV on nlp/data: rules at 1.0 → category 0.91, at 0.3 → 0.94).
     BlockSpec("rules", SOURCE_RULES, weight=0.3),
 )
+
+
 COMPLAINT_MAX_CHARS = 600
+
+
 COMPLAINT_RECIPES = {"category": HeadRecipe(c=0.5), "unit": HeadRecipe(c=1.0)}
 
+
 PARALLEL_MIN_EXAMPLES = 2000
+
+
 Progress = Callable[[str], None]
+
+
 # Re-exported: callers read data and catch errors through this module.
 __all__ = [
     "DataError",
     "LearnerError",
     "Record",
     "count_blocks",
-    "cross_validate",
-    "cross_validate_complaints",
-    "cross_validate_history",
     "fit_blocks",
     "fit_model",
     "history_corpus",
@@ -136,9 +143,6 @@ def _fold_predictions(
         calibrate=False,
     )
     return head.scores(transform(counts, fitted, test_rows)).argmax(axis=1)
-
-
-# --- the trainer -------------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -375,96 +379,3 @@ def train_history_model(
     return fit_model(
         corpus, labels, blocks=blocks, recipes={"label": HISTORY_RECIPE}, metadata=metadata, progress=progress
     )
-
-
-# --- cross-validation --------------------------------------------------------------------------------------
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def cross_validate(
-    corpus: Corpus,
-    labels: dict[str, Sequence[str]],
-    *,
-    blocks: Sequence[BlockSpec],
-    recipes: dict[str, HeadRecipe],
-    n_folds: int = 5,
-    groups: dict[str, Sequence[str]] | None = None,
-    progress: Progress = _quiet,
-) -> dict[str, Report]:
-    """Stratified k-fold predictions for each head; vocabulary and IDF are fitted inside each fold."""
-    counts = count_blocks(blocks, corpus.docs)
-    reports = {}
-    for name, values in labels.items():
-        classes = sorted(set(values))
-        y = np.asarray([classes.index(v) for v in values])
-        predicted = np.zeros(len(y), dtype=np.int64)
-        splits = folds(y, n_folds, (groups or {}).get(name))
-        # Worth starting processes (each imports scikit-learn, about a second) only for real data sets.
-        workers = min(len(splits), _cores()) if len(y) >= PARALLEL_MIN_EXAMPLES else 1
-        progress(f"{name}: {len(splits)} folds on {workers} process{'es' if workers > 1 else ''}")
-        if workers > 1:
-            # Processes, not threads: liblinear has one process-wide random generator, and each fit seeds it.
-            from joblib import Parallel
-            from joblib import delayed
-
-            results = Parallel(n_jobs=workers, backend="loky")(
-                delayed(_fold_predictions)(counts, y, recipes[name], fold) for fold in splits
-            )
-        else:
-            results = [_fold_predictions(counts, y, recipes[name], fold) for fold in splits]
-        for (_train, test_rows), fold_predicted in zip(splits, results, strict=True):
-            predicted[test_rows] = fold_predicted
-        reports[name] = evaluate([classes[i] for i in y], [classes[i] for i in predicted])
-    return reports
-
-
-def cross_validate_complaints(
-    units: Sequence[UnitSpec],
-    categories: Sequence[CategorySpec],
-    *,
-    data: Path = TRAIN_FILE,
-    n_folds: int = 5,
-    progress: Progress = _quiet,
-) -> dict[str, Report]:
-    records = read_complaints(data)
-    lexicon = Lexicon(units, categories)
-    corpus = build_corpus(
-        records,
-        user_words=[*lexicon.words(), *domain_vocabulary()],
-        max_chars=COMPLAINT_MAX_CHARS,
-        hmm=False,
-        lexicon=lexicon,
-        progress=progress,
-    )
-    labels = {"category": [r.labels["category"] for r in records], "unit": [r.labels["unit"] for r in records]}
-    return cross_validate(
-        corpus,
-        labels,
-        blocks=COMPLAINT_BLOCKS,
-        recipes=COMPLAINT_RECIPES,
-        n_folds=n_folds,
-        groups=complaint_groups(records),
-        progress=progress,
-    )
-
-
-def cross_validate_history(
-    records: Sequence[Record],
-    *,
-    text_cols: Sequence[str],
-    label_col: str,
-    n_folds: int = 5,
-    user_words: Iterable[str] = (),
-    corpus: Corpus | None = None,
-    progress: Progress = _quiet,
-) -> Report:
-    """Stratified k-fold macro-F1 etc. of the history recipe on `records`."""
-    blocks = _history_blocks(text_cols)
-    corpus = corpus or history_corpus(records, user_words=user_words, progress=progress)
-    labels = {"label": [r.labels[label_col] for r in records]}
-    return cross_validate(
-        corpus, labels, blocks=blocks, recipes={"label": HISTORY_RECIPE}, n_folds=n_folds, progress=progress
-    )["label"]

@@ -23,10 +23,10 @@ import yaml
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
 from handlers.dialog import handle
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import DialogState
-from handlers.dialog_types import Stage
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import DialogState
+from handlers.dialog.types import Stage
 from handlers.messages import InboundMessage
 from handlers.textfit import utf8_len
 from nlp.types import Candidate

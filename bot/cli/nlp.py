@@ -187,6 +187,7 @@ def train_command(
 
 def _train_complaints(cv: int, with_corrections: Path | None) -> Any:
     """The complaint model from the shipped examples, plus the console's corrections when a path is given."""
+    from nlp import crossval
     from nlp import training
     from nlp.builtin import TRAIN_FILE
     from nlp.specs import specs_from_config
@@ -198,7 +199,7 @@ def _train_complaints(cv: int, with_corrections: Path | None) -> Any:
         source = f"builtin+corrections ({n})"
         _progress(f"{n} correction(s) from the console added to the training examples")
     if cv:
-        reports = training.cross_validate_complaints(units, categories, data=examples, n_folds=cv, progress=_progress)
+        reports = crossval.cross_validate_complaints(units, categories, data=examples, n_folds=cv, progress=_progress)
         for head, report in reports.items():
             click.echo(f"{cv}-fold grouped CV {head}: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")
     return training.train_complaint_model(units, categories, data=examples, source=source, progress=_progress)
@@ -218,6 +219,7 @@ def _corrections_file(out: Path) -> tuple[Path, int]:
 
 def _train_history(path: Path, text_cols: list[str], label_col: str, cv: int) -> Any:
     """A model for a city's own labelled history file (one label column)."""
+    from nlp import crossval
     from nlp import training
 
     _progress(f"reading {path}")
@@ -225,7 +227,7 @@ def _train_history(path: Path, text_cols: list[str], label_col: str, cv: int) ->
     _progress(f"{len(records)} labelled rows")
     corpus = training.history_corpus(records, progress=_progress)
     if cv:
-        report = training.cross_validate_history(
+        report = crossval.cross_validate_history(
             records, text_cols=text_cols, label_col=label_col, n_folds=cv, corpus=corpus, progress=_progress
         )
         click.echo(f"{cv}-fold stratified CV: macro-F1 {report.macro_f1:.4f} accuracy {report.accuracy:.4f}")

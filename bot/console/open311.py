@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import casework
 from handlers.cases_view import state_label
-from handlers.dialog_types import CaseDraft
+from handlers.dialog.types import CaseDraft
 from handlers.lifecycle import FINAL_STATES
 from handlers.masking import mask_text
 from handlers.masking import normalize_phone

@@ -54,7 +54,7 @@ from bot.dev.demo_texts import OCCURRED_TEXTS
 from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import jobs
-from handlers.dialog_types import CaseDraft
+from handlers.dialog.types import CaseDraft
 from handlers.followup import Rating
 from handlers.lifecycle import STATES
 from handlers.lifecycle import IllegalTransition

@@ -36,8 +36,8 @@ from storage.models import Case
 log = logging.getLogger("zhiyong.cases")
 
 
-def case_clock(case: Case) -> ladder.CaseClock:
-    return ladder.CaseClock(
+def ladder_case(case: Case) -> ladder.LadderCase:
+    return ladder.LadderCase(
         case_id=case.id,
         state=case.state,
         signed=case.signed_at is not None,
@@ -52,7 +52,7 @@ def reschedule(session: orm.Session, rt: Runtime, case: Case) -> None:
     done = ledger.fired(session=session, case_id=case.id)
     pending = [
         r.fires_at
-        for r in ladder.rungs(case_clock(case), rt.calendar, rt.settings.city.escalation)
+        for r in ladder.rungs(ladder_case(case), rt.calendar, rt.settings.city.escalation)
         if (r.step, r.deadline) not in done
     ]
     case.next_reminder_at = min(pending) if pending else None

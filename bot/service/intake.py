@@ -25,8 +25,8 @@ from bot.service import notify
 from handlers import dispatch as d
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogState
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogState
 from handlers.followup import Followup
 from handlers.followup import followup_for
 from handlers.lifecycle import OPEN_STATES

@@ -77,7 +77,7 @@ def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
             notices = notify.SupervisorNotices(session, rt, now)
             for case in rows:
                 seen += 1
-                for rung in ladder.due_rungs(casework.case_clock(case), now, rt.calendar, cfg):
+                for rung in ladder.due_rungs(casework.ladder_case(case), now, rt.calendar, cfg):
                     if ledger.fire_step(session=session, case_id=case.id, step=rung.step, deadline=rung.deadline,
                                         now=now):  # fmt: skip
                         fired += 1

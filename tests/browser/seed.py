@@ -14,7 +14,7 @@ from bot import create_app
 from bot.runtime import runtime
 from bot.service import casework
 from bot.settings import Settings
-from handlers.dialog_types import CaseDraft
+from handlers.dialog.types import CaseDraft
 from handlers.lifecycle import IllegalTransition
 from storage import cases as cases_repo
 

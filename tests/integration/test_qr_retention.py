@@ -17,8 +17,8 @@ from bot.dev.fake_wechat import RunningFake
 from bot.dev.fake_wechat import start_fake_wechat
 from bot.runtime import runtime
 from bot.service import casework
-from handlers.dialog_types import CaseDraft
-from handlers.dialog_types import MediaRef
+from handlers.dialog.types import CaseDraft
+from handlers.dialog.types import MediaRef
 from storage import cases as cases_repo
 from tests.conftest import TEST_APP_ID
 from tests.conftest import Clock

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.dialog_types import MediaRef
-from handlers.dialog_types import Stage
+from handlers.dialog.types import MediaRef
+from handlers.dialog.types import Stage
 from tests.builders import IMPLIED
 from tests.builders import NAMED
 from tests.builders import UNCLEAR

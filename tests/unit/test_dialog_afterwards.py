@@ -10,9 +10,9 @@ from handlers.cases_view import STAFF_LABELS
 from handlers.cases_view import STATE_LABELS
 from handlers.cases_view import normalize_case_number
 from handlers.cases_view import render_status
-from handlers.dialog_types import MediaRef
-from handlers.dialog_types import Stage
-from handlers.dialog_types import Supplement
+from handlers.dialog.types import MediaRef
+from handlers.dialog.types import Stage
+from handlers.dialog.types import Supplement
 from tests.builders import NAMED
 from tests.builders import NOW
 from tests.builders import Chat

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from handlers.dialog import handle
-from handlers.dialog_states import ENTRY_POINTS
-from handlers.dialog_states import TRANSITIONS
-from handlers.dialog_states import anything
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogState
-from handlers.dialog_types import Slots
-from handlers.dialog_types import Stage
+from handlers.dialog.states import ENTRY_POINTS
+from handlers.dialog.states import TRANSITIONS
+from handlers.dialog.states import anything
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogState
+from handlers.dialog.types import Slots
+from handlers.dialog.types import Stage
 from handlers.textfit import clip_bytes
 from handlers.textfit import excerpt
 from handlers.textfit import utf8_len
@@ -163,7 +163,7 @@ def test_the_machine_is_declared_for_every_stage_and_drawn() -> None:
     assert set(TRANSITIONS) == set(Stage)
     for table in (ENTRY_POINTS, *TRANSITIONS.values()):
         assert table[-1][0] is anything
-    diagram = (ROOT / "handlers" / "dialog.mmd").read_text("utf-8")
+    diagram = (ROOT / "handlers" / "dialog" / "dialog.mmd").read_text("utf-8")
     assert diagram.lstrip("% \n").startswith("The citizen dialog") or "flowchart" in diagram
     for stage in Stage:
         assert stage.value in diagram, stage

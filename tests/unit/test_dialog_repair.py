@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.dialog_types import Stage
+from handlers.dialog.types import Stage
 from tests.builders import IMPLIED
 from tests.builders import NAMED
 from tests.builders import UNCLEAR

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from nlp.crossval import cross_validate_history
 from nlp.evaluation import evaluate
 from nlp.evaluation import format_report
 from nlp.features import BlockSpec
@@ -20,7 +21,6 @@ from nlp.model import TextModel
 from nlp.training import DataError
 from nlp.training import Record
 from nlp.training import count_blocks
-from nlp.training import cross_validate_history
 from nlp.training import fit_blocks
 from nlp.training import read_complaints
 from nlp.training import read_table

@@ -29,7 +29,7 @@ Location = tuple[float, float, str | None]  # latitude, longitude, label
 
 
 class Stage(StrEnum):
-    """Where a conversation stands (the states of `handlers/dialog.mmd`)."""
+    """Where a conversation stands (the states of `handlers/dialog/dialog.mmd`)."""
 
     COLLECT_TEXT = "collect_text"  # what happened: appending messages until done
     CONFIRM_UNIT = "confirm_unit"  # "您反映的是X吗？" 是 / 不是
@@ -206,3 +206,11 @@ class DialogResult:
     supplements: tuple[Supplement, ...] = ()
     handler: str = ""  # which callback decided, for logs and tests (never content)
     outcome: str = "handled"  # handled | ignored | unsupported, as handlers.dispatch.Step counts them
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A correction already resolved against the city: unit (code), unit_unknown, when, window, place, identity."""
+
+    kind: str
+    value: object

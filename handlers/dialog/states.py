@@ -4,8 +4,8 @@ python-telegram-bot's ConversationHandler is the model (STYLE.md §7): for a tur
 first (they apply in every state, with or without a draft), then the ENTRY_POINTS when there is no draft, the
 TIMEOUT handlers when the draft has been idle too long, or the current stage's list in TRANSITIONS. The first
 matcher that returns something other than None/False wins, and its callback gets what the matcher found.
-Every list ends with a catch-all, checked at import. Matchers live in `handlers.dialog_matchers`, callbacks in
-`handlers.dialog_entry` and `handlers.dialog_steps`. The same machine is drawn in `handlers/dialog.mmd`.
+Every list ends with a catch-all, checked at import. Matchers live in `handlers.dialog.matchers`, callbacks in
+`handlers.dialog.entry` and `handlers.dialog.steps`. The same machine is drawn in `handlers/dialog/dialog.mmd`.
 """
 
 from __future__ import annotations
@@ -14,53 +14,53 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from typing import Any
 
-from handlers import dialog_entry as entry
-from handlers import dialog_steps as steps
-from handlers.dialog_matchers import amend
-from handlers.dialog_matchers import amend_choice
-from handlers.dialog_matchers import any_event
-from handlers.dialog_matchers import any_text
-from handlers.dialog_matchers import anything
-from handlers.dialog_matchers import append_request
-from handlers.dialog_matchers import cancel
-from handlers.dialog_matchers import clear
-from handlers.dialog_matchers import complaint
-from handlers.dialog_matchers import confirm
-from handlers.dialog_matchers import contact_answer
-from handlers.dialog_matchers import correction
-from handlers.dialog_matchers import done
-from handlers.dialog_matchers import help_request
-from handlers.dialog_matchers import identity_answer
-from handlers.dialog_matchers import location
-from handlers.dialog_matchers import long_text
-from handlers.dialog_matchers import media
-from handlers.dialog_matchers import my_cases_request
-from handlers.dialog_matchers import no
-from handlers.dialog_matchers import nothing_more
-from handlers.dialog_matchers import phone_given
-from handlers.dialog_matchers import query_request
-from handlers.dialog_matchers import report_click
-from handlers.dialog_matchers import report_intent
-from handlers.dialog_matchers import restart
-from handlers.dialog_matchers import resume_continue
-from handlers.dialog_matchers import scene
-from handlers.dialog_matchers import silent_event
-from handlers.dialog_matchers import smalltalk
-from handlers.dialog_matchers import smalltalk_or_thanks
-from handlers.dialog_matchers import subscribed
-from handlers.dialog_matchers import supplement_content
-from handlers.dialog_matchers import supplement_request
-from handlers.dialog_matchers import thanks
-from handlers.dialog_matchers import typed_unit
-from handlers.dialog_matchers import unit_choice
-from handlers.dialog_matchers import unsubscribed
-from handlers.dialog_matchers import unsure
-from handlers.dialog_matchers import when_answer
-from handlers.dialog_matchers import window_answer
-from handlers.dialog_matchers import yes
-from handlers.dialog_turn import Turn
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import Stage
+from handlers.dialog import entry as entry
+from handlers.dialog import steps as steps
+from handlers.dialog.matchers import amend
+from handlers.dialog.matchers import amend_choice
+from handlers.dialog.matchers import any_event
+from handlers.dialog.matchers import any_text
+from handlers.dialog.matchers import anything
+from handlers.dialog.matchers import append_request
+from handlers.dialog.matchers import cancel
+from handlers.dialog.matchers import clear
+from handlers.dialog.matchers import complaint
+from handlers.dialog.matchers import confirm
+from handlers.dialog.matchers import contact_answer
+from handlers.dialog.matchers import correction
+from handlers.dialog.matchers import done
+from handlers.dialog.matchers import help_request
+from handlers.dialog.matchers import identity_answer
+from handlers.dialog.matchers import location
+from handlers.dialog.matchers import long_text
+from handlers.dialog.matchers import media
+from handlers.dialog.matchers import my_cases_request
+from handlers.dialog.matchers import no
+from handlers.dialog.matchers import nothing_more
+from handlers.dialog.matchers import phone_given
+from handlers.dialog.matchers import query_request
+from handlers.dialog.matchers import report_click
+from handlers.dialog.matchers import report_intent
+from handlers.dialog.matchers import restart
+from handlers.dialog.matchers import resume_continue
+from handlers.dialog.matchers import scene
+from handlers.dialog.matchers import silent_event
+from handlers.dialog.matchers import smalltalk
+from handlers.dialog.matchers import smalltalk_or_thanks
+from handlers.dialog.matchers import subscribed
+from handlers.dialog.matchers import supplement_content
+from handlers.dialog.matchers import supplement_request
+from handlers.dialog.matchers import thanks
+from handlers.dialog.matchers import typed_unit
+from handlers.dialog.matchers import unit_choice
+from handlers.dialog.matchers import unsubscribed
+from handlers.dialog.matchers import unsure
+from handlers.dialog.matchers import when_answer
+from handlers.dialog.matchers import window_answer
+from handlers.dialog.matchers import yes
+from handlers.dialog.turn import Turn
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import Stage
 
 Matcher = Callable[[Turn], Any]
 Callback = Callable[[Turn, Any], DialogResult]

@@ -16,6 +16,7 @@ from handlers.cases_view import normalize_case_number
 from handlers.config import CityConfig
 from handlers.masking import find_mobile
 from handlers.when import cn_number
+from nlp.types import Classification
 
 
 def compact(text: str | None) -> str:
@@ -382,3 +383,9 @@ def parse_contact(text: str) -> Contact:
     rest = re.sub(r"^\d+\s*", "", rest).strip()  # a leading "2" that chose 实名
     name = rest if _NAME.fullmatch(rest) and not is_greeting(compact(rest)) and not _NOT_IN_NAMES.search(rest) else None
     return Contact(name=name, phone=phone, bad_phone=bad)
+
+
+def looks_like_complaint(text: str, c: Classification) -> bool:
+    """Enough words, or words the classifier recognised (a unit, a behaviour cue), to be worth a draft."""
+    n = meaningful_length(text)
+    return n >= 12 or (n >= 4 and (c.unit is not None or bool(c.evidence)))

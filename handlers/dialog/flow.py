@@ -10,16 +10,16 @@ from collections.abc import Callable
 from datetime import date
 
 from handlers.config import CityConfig
-from handlers.dialog_intents import find_window
-from handlers.dialog_intents import meaningful_length
-from handlers.dialog_turn import Turn
-from handlers.dialog_turn import go
-from handlers.dialog_types import CaseDraft
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import MediaRef
-from handlers.dialog_types import Slots
-from handlers.dialog_types import Stage
+from handlers.dialog.intents import find_window
+from handlers.dialog.intents import meaningful_length
+from handlers.dialog.turn import Turn
+from handlers.dialog.turn import go
+from handlers.dialog.types import CaseDraft
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import MediaRef
+from handlers.dialog.types import Slots
+from handlers.dialog.types import Stage
 from handlers.masking import mask_phone
 from handlers.masking import mask_text
 from handlers.textfit import excerpt
@@ -37,12 +37,6 @@ RESUME_CHARS = 40
 
 
 # -- reading the text -------------------------------------------------------------------------------------
-
-
-def looks_like_complaint(text: str, c: Classification) -> bool:
-    """Enough words, or words the classifier recognised (a unit, a behaviour cue), to be worth a draft."""
-    n = meaningful_length(text)
-    return n >= 12 or (n >= 4 and (c.unit is not None or bool(c.evidence)))
 
 
 def is_enough(slots: Slots, c: Classification, city: CityConfig) -> bool:

@@ -6,39 +6,39 @@ e.g. the parsed correction or the chosen number). They decide only: nothing here
 
 from __future__ import annotations
 
-from handlers import dialog_entry as entry
-from handlers import dialog_steps as steps
-from handlers.dialog_intents import Contact
-from handlers.dialog_intents import QueryCommand
-from handlers.dialog_intents import SupplementCommand
-from handlers.dialog_intents import find_window
-from handlers.dialog_intents import identity_choice
-from handlers.dialog_intents import is_amend
-from handlers.dialog_intents import is_cancel
-from handlers.dialog_intents import is_clear
-from handlers.dialog_intents import is_confirm
-from handlers.dialog_intents import is_continue
-from handlers.dialog_intents import is_done
-from handlers.dialog_intents import is_greeting
-from handlers.dialog_intents import is_help
-from handlers.dialog_intents import is_my_cases
-from handlers.dialog_intents import is_no
-from handlers.dialog_intents import is_none
-from handlers.dialog_intents import is_report_intent
-from handlers.dialog_intents import is_restart
-from handlers.dialog_intents import is_thanks
-from handlers.dialog_intents import is_unsure
-from handlers.dialog_intents import is_yes
-from handlers.dialog_intents import meaningful_length
-from handlers.dialog_intents import parse_append
-from handlers.dialog_intents import parse_choice
-from handlers.dialog_intents import parse_contact
-from handlers.dialog_intents import parse_correction
-from handlers.dialog_intents import parse_query
-from handlers.dialog_intents import parse_scene
-from handlers.dialog_intents import parse_supplement
-from handlers.dialog_intents import resolve_unit
-from handlers.dialog_turn import Turn
+from handlers.dialog.intents import Contact
+from handlers.dialog.intents import QueryCommand
+from handlers.dialog.intents import SupplementCommand
+from handlers.dialog.intents import find_window
+from handlers.dialog.intents import identity_choice
+from handlers.dialog.intents import is_amend
+from handlers.dialog.intents import is_cancel
+from handlers.dialog.intents import is_clear
+from handlers.dialog.intents import is_confirm
+from handlers.dialog.intents import is_continue
+from handlers.dialog.intents import is_done
+from handlers.dialog.intents import is_greeting
+from handlers.dialog.intents import is_help
+from handlers.dialog.intents import is_my_cases
+from handlers.dialog.intents import is_no
+from handlers.dialog.intents import is_none
+from handlers.dialog.intents import is_report_intent
+from handlers.dialog.intents import is_restart
+from handlers.dialog.intents import is_thanks
+from handlers.dialog.intents import is_unsure
+from handlers.dialog.intents import is_yes
+from handlers.dialog.intents import looks_like_complaint
+from handlers.dialog.intents import meaningful_length
+from handlers.dialog.intents import parse_append
+from handlers.dialog.intents import parse_choice
+from handlers.dialog.intents import parse_contact
+from handlers.dialog.intents import parse_correction
+from handlers.dialog.intents import parse_query
+from handlers.dialog.intents import parse_scene
+from handlers.dialog.intents import parse_supplement
+from handlers.dialog.intents import resolve_unit
+from handlers.dialog.turn import Turn
+from handlers.dialog.types import Fix
 from handlers.masking import find_mobile
 from handlers.when import When
 from handlers.when import parse_when
@@ -138,7 +138,7 @@ def report_intent(turn: Turn) -> bool:
 
 
 def complaint(turn: Turn) -> bool:
-    return entry.is_complaint(turn)
+    return is_complaint(turn)
 
 
 def media(turn: Turn) -> bool:
@@ -257,37 +257,37 @@ def amend_choice(turn: Turn) -> int | None:
     return next((n for words, n in _AMEND_WORDS if any(w in turn.key for w in words)), None)
 
 
-def correction(turn: Turn) -> steps.Fix | None:
+def correction(turn: Turn) -> Fix | None:
     """A repair in plain words, resolved against the city; None when the words do not resolve to anything."""
     fix = parse_correction(turn.text)
     if fix is None:
         return None
     env = turn.env
     if fix.kind == "identity":
-        return steps.Fix("identity", fix.value)
+        return Fix("identity", fix.value)
     if fix.kind == "unit":
         code = _unit_in(turn, fix.value)
-        return steps.Fix("unit", code) if code else steps.Fix("unit_unknown", fix.value)
+        return Fix("unit", code) if code else Fix("unit_unknown", fix.value)
     if fix.kind == "when":
         when = parse_when(fix.value, env.now, env.tz)
-        return steps.Fix("when", when) if when else None
+        return Fix("when", when) if when else None
     if fix.kind == "window":
         window = find_window(fix.value) or find_window(fix.value + "窗口")
-        return steps.Fix("window", window) if window else None
+        return Fix("window", window) if window else None
     if fix.kind == "place":
-        return steps.Fix("place", fix.value)
+        return Fix("place", fix.value)
     # "不对，是…": whatever the rest names. A vague time here is more likely "不是，不清楚" about something else.
     code = resolve_unit(fix.value, turn.city)
     if code:
-        return steps.Fix("unit", code)
+        return Fix("unit", code)
     window = find_window(fix.value)
     if window:
-        return steps.Fix("window", window)
+        return Fix("window", window)
     when = parse_when(fix.value, env.now, env.tz)
     if when is not None and when.day is not None:
-        return steps.Fix("when", when)
+        return Fix("when", when)
     code = _unit_in(turn, fix.value)
-    return steps.Fix("unit", code) if code else None
+    return Fix("unit", code) if code else None
 
 
 def append_request(turn: Turn) -> str | None:
@@ -296,3 +296,7 @@ def append_request(turn: Turn) -> str | None:
 
 def supplement_content(turn: Turn) -> bool:
     return turn.text is not None or turn.media is not None or location(turn)
+
+
+def is_complaint(turn: Turn) -> bool:
+    return turn.text is not None and looks_like_complaint(turn.text, turn.classify(turn.text))

@@ -1,7 +1,7 @@
 """Callbacks that start, leave or step around a draft: entry points, fallbacks, the idle offer, supplements.
 
 Each callback takes the turn and what its matcher found and returns a `DialogResult`; which callback runs when
-is declared in `handlers.dialog_states`. Pure.
+is declared in `handlers.dialog.states`. Pure.
 """
 
 from __future__ import annotations
@@ -9,24 +9,24 @@ from __future__ import annotations
 from handlers.cases_view import find_own_case
 from handlers.cases_view import render_case_list
 from handlers.cases_view import render_status
-from handlers.dialog_flow import add_evidence
-from handlers.dialog_flow import advance
-from handlers.dialog_flow import append_text
-from handlers.dialog_flow import ask_again
-from handlers.dialog_flow import is_enough
-from handlers.dialog_flow import looks_like_complaint
-from handlers.dialog_flow import prompt
-from handlers.dialog_flow import reminder
-from handlers.dialog_intents import QueryCommand
-from handlers.dialog_intents import SupplementCommand
-from handlers.dialog_turn import Turn
-from handlers.dialog_turn import end
-from handlers.dialog_turn import go
-from handlers.dialog_turn import keep
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import Slots
-from handlers.dialog_types import Stage
-from handlers.dialog_types import Supplement
+from handlers.dialog.flow import add_evidence
+from handlers.dialog.flow import advance
+from handlers.dialog.flow import append_text
+from handlers.dialog.flow import ask_again
+from handlers.dialog.flow import is_enough
+from handlers.dialog.flow import prompt
+from handlers.dialog.flow import reminder
+from handlers.dialog.intents import QueryCommand
+from handlers.dialog.intents import SupplementCommand
+from handlers.dialog.matchers import is_complaint
+from handlers.dialog.turn import Turn
+from handlers.dialog.turn import end
+from handlers.dialog.turn import go
+from handlers.dialog.turn import keep
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import Slots
+from handlers.dialog.types import Stage
+from handlers.dialog.types import Supplement
 from handlers.texts import MEDIA_NAMES
 from handlers.texts import say
 
@@ -199,10 +199,6 @@ def on_location_first(turn: Turn, _: object) -> DialogResult:
 
 def on_unsupported(turn: Turn, _: object) -> DialogResult:
     return keep(turn, turn.city.texts.unsupported, outcome="unsupported")
-
-
-def is_complaint(turn: Turn) -> bool:
-    return turn.text is not None and looks_like_complaint(turn.text, turn.classify(turn.text))
 
 
 # -- idle and resume --------------------------------------------------------------------------------------

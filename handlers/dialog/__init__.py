@@ -1,7 +1,7 @@
 """The citizen conversation: one pure function from (stored state, message, environment) to a decision.
 
-`handle` applies the idle rule, finds the handler the declared machine (`handlers.dialog_states`, drawn in
-`handlers/dialog.mmd`) assigns to the message, runs it, and makes the reply fit WeChat's text limit. It reads no
+`handle` applies the idle rule, finds the handler the declared machine (`handlers.dialog.states`, drawn in
+`handlers/dialog/dialog.mmd`) assigns to the message, runs it, and makes the reply fit WeChat's text limit. It reads no
 clock, database or network: `bot/` passes `DialogEnv` in and applies the `DialogResult` (persist the state,
 allocate the case number and put it into `{case_number}`, append supplements) in the webhook's one transaction.
 """
@@ -11,21 +11,21 @@ from __future__ import annotations
 import dataclasses
 
 from handlers.cases_view import CaseSummary
-from handlers.dialog_states import ENTRY_POINTS
-from handlers.dialog_states import FALLBACKS
-from handlers.dialog_states import TIMEOUT
-from handlers.dialog_states import TRANSITIONS
-from handlers.dialog_states import Callback
-from handlers.dialog_states import Handler
-from handlers.dialog_turn import Turn
-from handlers.dialog_turn import begin_turn
-from handlers.dialog_types import CaseDraft
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import DialogState
-from handlers.dialog_types import MediaRef
-from handlers.dialog_types import Stage
-from handlers.dialog_types import Supplement
+from handlers.dialog.states import ENTRY_POINTS
+from handlers.dialog.states import FALLBACKS
+from handlers.dialog.states import TIMEOUT
+from handlers.dialog.states import TRANSITIONS
+from handlers.dialog.states import Callback
+from handlers.dialog.states import Handler
+from handlers.dialog.turn import Turn
+from handlers.dialog.turn import begin_turn
+from handlers.dialog.types import CaseDraft
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import DialogState
+from handlers.dialog.types import MediaRef
+from handlers.dialog.types import Stage
+from handlers.dialog.types import Supplement
 from handlers.messages import InboundMessage
 from handlers.textfit import clip_bytes
 

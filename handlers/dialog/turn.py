@@ -11,13 +11,13 @@ from datetime import timedelta
 from functools import cached_property
 
 from handlers.config import CityConfig
-from handlers.dialog_intents import compact
-from handlers.dialog_types import DialogEnv
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import DialogState
-from handlers.dialog_types import MediaRef
-from handlers.dialog_types import Slots
-from handlers.dialog_types import Stage
+from handlers.dialog.intents import compact
+from handlers.dialog.types import DialogEnv
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import DialogState
+from handlers.dialog.types import MediaRef
+from handlers.dialog.types import Slots
+from handlers.dialog.types import Stage
 from handlers.messages import InboundMessage
 from nlp.types import Classification
 

@@ -1,49 +1,40 @@
 """Callbacks for the questions of a draft: what happened, the unit, when, evidence, identity, read-back, repair.
 
 Each fills or changes slots and hands over to `dialog_flow.advance` (next open question) or stays with a nudge.
-Which callback runs in which state is declared in `handlers.dialog_states`. Pure.
+Which callback runs in which state is declared in `handlers.dialog.states`. Pure.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from handlers.dialog_entry import limit_text
-from handlers.dialog_entry import media_ack
-from handlers.dialog_entry import over_limit
-from handlers.dialog_flow import add_evidence
-from handlers.dialog_flow import advance
-from handlers.dialog_flow import append_text
-from handlers.dialog_flow import ask_again
-from handlers.dialog_flow import build_draft
-from handlers.dialog_flow import is_enough
-from handlers.dialog_flow import place_label
-from handlers.dialog_flow import prompt
-from handlers.dialog_flow import set_when
-from handlers.dialog_flow import submitted_reply
-from handlers.dialog_flow import unit_candidates
-from handlers.dialog_flow import when_label
-from handlers.dialog_intents import Contact
-from handlers.dialog_intents import compact
-from handlers.dialog_intents import meaningful_length
-from handlers.dialog_turn import Turn
-from handlers.dialog_turn import end
-from handlers.dialog_turn import go
-from handlers.dialog_types import DialogResult
-from handlers.dialog_types import Slots
-from handlers.dialog_types import Stage
+from handlers.dialog.entry import limit_text
+from handlers.dialog.entry import media_ack
+from handlers.dialog.entry import over_limit
+from handlers.dialog.flow import add_evidence
+from handlers.dialog.flow import advance
+from handlers.dialog.flow import append_text
+from handlers.dialog.flow import ask_again
+from handlers.dialog.flow import build_draft
+from handlers.dialog.flow import is_enough
+from handlers.dialog.flow import place_label
+from handlers.dialog.flow import prompt
+from handlers.dialog.flow import set_when
+from handlers.dialog.flow import submitted_reply
+from handlers.dialog.flow import unit_candidates
+from handlers.dialog.flow import when_label
+from handlers.dialog.intents import Contact
+from handlers.dialog.intents import compact
+from handlers.dialog.intents import meaningful_length
+from handlers.dialog.turn import Turn
+from handlers.dialog.turn import end
+from handlers.dialog.turn import go
+from handlers.dialog.types import DialogResult
+from handlers.dialog.types import Fix
+from handlers.dialog.types import Slots
+from handlers.dialog.types import Stage
 from handlers.masking import mask_phone
 from handlers.texts import say
 from handlers.when import When
 from handlers.when import today_in
-
-
-@dataclass(frozen=True, slots=True)
-class Fix:
-    """A correction already resolved against the city: unit (code), unit_unknown, when, window, place, identity."""
-
-    kind: str
-    value: object
 
 
 def _stage(turn: Turn) -> Stage:
