@@ -22,7 +22,7 @@ instance/dev.env: | $(STAMP)
 
 run: $(STAMP) instance/dev.env
 	$(BIN)/flask --app bot db upgrade
-	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app bot demo seed
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app bot demo seed --logins-file instance/demo-logins.txt
 	PORT=$(PORT) $(BIN)/python -m bot.dev.run
 
 test: $(STAMP)

@@ -25,6 +25,17 @@ class StripQuery(logging.Filter):
         return True
 
 
+class QuietPolls(logging.Filter):
+    """Drop request lines of what polls every second in development (the simulator's message poll, the fake
+    API's message feed): they would bury everything worth reading in `make run`'s console."""
+
+    POLLED = ("/simulator/api/messages", "/_fake/messages")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage() if record.args else str(record.msg)
+        return not any(path in text for path in self.POLLED)
+
+
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler bound to whatever `sys.stderr` is when a record is written, not when it was made.
 
@@ -46,13 +57,13 @@ def configure(level: str = "INFO") -> None:
         {
             "version": 1,
             "disable_existing_loggers": False,
-            "filters": {"strip_query": {"()": StripQuery}},
+            "filters": {"strip_query": {"()": StripQuery}, "quiet_polls": {"()": QuietPolls}},
             "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
             "handlers": {
                 "stderr": {
                     "class": "bot.logs.StderrHandler",
                     "formatter": "plain",
-                    "filters": ["strip_query"],
+                    "filters": ["strip_query", "quiet_polls"],
                 }
             },
             "loggers": {

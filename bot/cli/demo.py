@@ -24,7 +24,9 @@ retention_cli = AppGroup("retention", help="Anonymise finished cases past the re
 @demo_cli.command("seed")
 @click.option("--weeks", default=6, show_default=True, type=click.IntRange(1, 26), help="How far back cases go.")
 @click.option("--force", is_flag=True, help="Remove the demo citizens' cases (o_demo_…) and seed again.")
-def demo_seed(weeks: int, force: bool) -> None:
+@click.option("--logins-file", type=click.Path(dir_okay=False), default=None,
+              help="Also write the demo logins (who each one is) to this file, e.g. instance/demo-logins.txt.")  # fmt: skip
+def demo_seed(weeks: int, force: bool, logins_file: str | None) -> None:
     """Seed a few weeks of plausible cases in every state, bind demo supervisors, print the demo logins.
 
     Does nothing when the demo is already there (so `make run` keeps your data), unless --force.
@@ -38,6 +40,10 @@ def demo_seed(weeks: int, force: bool) -> None:
         raise click.ClickException(str(exc)) from None
     for line in demo.describe(report, rt.settings.env.public_base_url):
         click.echo(line)
+    if logins_file:
+        path = Path(logins_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(report.logins) + "\n", "utf-8")
 
 
 @click.command("qr")

@@ -12,6 +12,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from bot.runtime import Runtime
+from handlers.config import CityConfig
+from handlers.config import Supervisor
 from storage import supervisors as sup_repo
 
 log = logging.getLogger("zhiyong.demo")
@@ -52,30 +54,44 @@ DEMO_PASSWORD = "zhiyong-demo-1"  # printed by `demo seed`; development only
 ADMIN_USERNAME = "admin"
 
 
+def login_label(city: CityConfig, sup: Supervisor) -> str:
+    """Who a demo login is, in the words of the people at the tour: 不动产登记中心的督办员, 治庸办分拣员, ..."""
+    if sup.role == "unit_head":
+        return f"{_short(city.unit_name(sup.member_of))}负责人（被反映单位的人：演示回避，看不到本单位工单）"
+    if city.office_code in sup.units:
+        return "治庸办分拣员（分拣台、全部工单、周报）"
+    if city.discipline_code and city.discipline_code in sup.units:
+        return "纪委监委联络员（吃拿卡要类工单）"
+    return "、".join(_short(city.unit_name(u)) for u in sup.units) + "的督办员"
+
+
+def _short(name: str) -> str:
+    return name[1:] if name.startswith("市") and len(name) > 3 else name
+
+
 def seed_staff(rt: Runtime, now: datetime) -> list[str]:
     """Demo console logins, one per configured supervisor (username = supervisor id) plus `admin`, all with
     DEMO_PASSWORD, made by the console's own rules (`bot.console.accounts.resolve`, `storage.staff.add`).
 
-    Returns the lines `demo seed` prints. Existing usernames are left alone, so a re-run changes nothing.
+    Returns the lines `demo seed` prints, one per login, each saying who it is. Existing usernames are left
+    alone, so a re-run changes nothing.
     """
-    try:
-        from bot.console.accounts import AccountError
-        from bot.console.accounts import resolve
-        from bot.console.auth import hash_password
-        from storage import staff as staff_repo
-    except ImportError:
-        return ["督办台账号：控制台尚未提供 storage.staff，暂无演示账号"]
+    from bot.console.accounts import AccountError
+    from bot.console.accounts import resolve
+    from bot.console.auth import hash_password
+    from storage import staff as staff_repo
+
     city = rt.settings.city
-    wanted: list[tuple[str, str, str | None]] = []  # (username, role, supervisor id)
+    wanted: list[tuple[str, str, str | None, str]] = []  # (username, role, supervisor id, who it is)
     for sup in city.supervisors:
         role = "unit_head" if sup.role == "unit_head" else ("office" if city.office_code in sup.units else "supervisor")
-        wanted.append((sup.id, role, sup.id))
-    wanted.append((ADMIN_USERNAME, "admin", None))
+        wanted.append((sup.id, role, sup.id, login_label(city, sup)))
+    wanted.append((ADMIN_USERNAME, "admin", None, "系统管理员（账号管理）"))
     created: list[str] = []
     password_hash = ""
     try:
         with rt.db.transaction() as session:
-            for username, role, supervisor_id in wanted:
+            for username, role, supervisor_id, _label in wanted:
                 if staff_repo.by_username(session=session, username=username) is not None:
                     continue
                 spec = resolve(city, username=username, role=role, units=(), supervisor_id=supervisor_id,
@@ -87,12 +103,14 @@ def seed_staff(rt: Runtime, now: datetime) -> list[str]:
                                member_of=spec.member_of, supervisor_id=spec.supervisor_id, now=now)  # fmt: skip
                 created.append(username)
     except (AccountError, TypeError, sa.exc.SQLAlchemyError) as exc:
-        # The console is young: a changed rule or a missing migration must not stop the demo from starting.
+        # A changed rule or a missing migration must not stop the demo from starting.
         reason = f"{type(exc).__name__}: {exc}"[:160]
         return [f"督办台演示账号未创建（{reason}）；可用 flask --app bot staff create 创建"]
-    names = ", ".join(username for username, _, _ in wanted)
     fresh = f"（本次新建 {len(created)} 个）" if created else ""
-    return [f"督办台 {rt.settings.env.public_base_url}/console/ 登录（密码均为 {DEMO_PASSWORD}）：{names}{fresh}"]
+    lines = [f"督办台 {rt.settings.env.public_base_url}/console/ 演示账号，密码均为 {DEMO_PASSWORD}{fresh}："]
+    width = max(len(u) for u, *_ in wanted)
+    lines += [f"  {username:<{width}}  {label}" for username, _role, _sid, label in wanted]
+    return lines
 
 
 def bound_demo(rt: Runtime) -> list[tuple[str, str, str]]:

@@ -9,11 +9,27 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from bot.settings import PROJECT_ROOT
 
+LOGINS_FILE = "instance/demo-logins.txt"  # written by `demo seed --logins-file` (make run)
+
 FLASK = str(Path(sys.executable).parent / "flask")
+
+
+def _wait_until_up(url: str, procs: dict[str, subprocess.Popen[bytes]], seconds: float = 30.0) -> None:
+    """Let the start-up chatter (first job runs, the first outbox drain) pass before the banner and the logins."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and all(p.poll() is None for p in procs.values()):
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                break
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    time.sleep(1.5)
 
 
 def main() -> int:
@@ -31,10 +47,11 @@ def main() -> int:
     for name, cmd in commands.items():
         procs[name] = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env)
         time.sleep(0.3)
+    _wait_until_up(f"http://127.0.0.1:{port}/healthz", procs)
     print(
         f"\n  zhiyong 已启动（开发模式）\n"
         f"  · 模拟器       http://127.0.0.1:{port}/simulator/\n"
-        f"  · 督办台       http://127.0.0.1:{port}/console/  （演示账号见上方 demo seed 的输出）\n"
+        f"  · 督办台       http://127.0.0.1:{port}/console/\n"
         f"  · 公众号接口   http://127.0.0.1:{port}/wechat\n"
         f"  · 健康检查     http://127.0.0.1:{port}/healthz\n"
         f"  · 微信接口模拟 http://127.0.0.1:{fake_port}\n"
@@ -42,6 +59,10 @@ def main() -> int:
         f"  按 Ctrl-C 停止。\n",
         flush=True,
     )
+    # Last, so they are what the console shows when the start-up chatter is over; the file keeps them.
+    logins = PROJECT_ROOT / LOGINS_FILE
+    if logins.exists():
+        print(f"  {LOGINS_FILE}：\n" + logins.read_text("utf-8"), flush=True)
     stopping = False
 
     def stop(*_: object) -> None:

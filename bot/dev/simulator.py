@@ -39,7 +39,7 @@ from handlers.lifecycle import STATES
 from storage import cases as cases_repo
 from storage import supervisors as sup_repo
 
-bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates", static_folder="static")
 log = logging.getLogger("zhiyong.simulator")
 
 ACCOUNT = "gh_zhiyong_demo"

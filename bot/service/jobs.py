@@ -8,6 +8,7 @@ rungs are recorded once per (case, step, deadline) so they fire exactly once.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -207,6 +208,13 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime, tz
 }
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def _idle(summary: str) -> bool:
+    return summary == "outside working hours" or all(n == "0" for n in _NUMBER.findall(summary))
+
+
 def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
     fn, period_of = JOBS[name]
     period = period_of(now, rt.tz) if period_of else ""
@@ -218,7 +226,8 @@ def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
     if period_of is not None:
         with rt.db.transaction() as session:
             ledger.finish_run(session=session, job=name, period=period, now=rt.now(), result=summary)
-    log.info("job %s period=%s: %s", name, period or "-", summary)
+    # A tick that found nothing to do (every count 0) is not news: the outbox alone ticks every few seconds.
+    log.log(logging.DEBUG if _idle(summary) else logging.INFO, "job %s period=%s: %s", name, period or "-", summary)
     return JobResult(name, period, True, summary)
 
 

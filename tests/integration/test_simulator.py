@@ -90,13 +90,13 @@ def test_the_page_renders_with_its_own_script_and_a_strict_policy(sim: Sim) -> N
     resp = sim.http.get(f"{sim.url}/simulator/", timeout=5)
     assert resp.status_code == 200
     html = resp.text
-    assert "/static/simulator.js" in html and "/static/simulator.css" in html
+    assert "/simulator/static/simulator.js" in html and "/simulator/static/simulator.css" in html
     assert "<script>" not in html and "onclick" not in html  # no inline script: CSP-friendly
     csp = resp.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert 'name="viewport"' in html and "width=device-width" in html
     for asset in ("simulator.js", "simulator.css"):
-        assert sim.http.get(f"{sim.url}/static/{asset}", timeout=5).status_code == 200
+        assert sim.http.get(f"{sim.url}/simulator/static/{asset}", timeout=5).status_code == 200
     config = sim.http.get(f"{sim.url}/simulator/api/config", timeout=5).json()
     assert [c["openid"] for c in config["citizens"]] == ["o_demo_1", "o_demo_2", "o_demo_3"]
     assert [m["key"] for m in config["menu"]] == ["REPORT", "QUERY", "MY_CASES", "HELP"]
