@@ -27,6 +27,8 @@ def _wait_until_up(url: str, procs: dict[str, subprocess.Popen[bytes]], seconds:
         try:
             with urllib.request.urlopen(url, timeout=1):
                 break
+        except urllib.error.HTTPError:
+            break  # it answers (503 while degraded is still an answer)
         except (urllib.error.URLError, OSError):
             time.sleep(0.3)
     time.sleep(1.5)
