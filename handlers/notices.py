@@ -56,12 +56,67 @@ def template_fields(number: str, state: str, note: str, at: datetime, tz: tzinfo
             "note": note[:20], "time": _fmt(at, tz)}  # fmt: skip
 
 
-def supervisor_text(count_new: int, count_overdue: int, link: str, number: str | None = None) -> str:
-    head = f"新工单 {number} 待签收。" if number else ""
-    return f"{head}您当前有 {count_new} 件待签收、{count_overdue} 件超期工单，请登录督办台处理：{link}"
+# What a supervisor notice is, by the reason it was raised. Each kind has its own words and its own template label,
+# so a 催办 never reads like a new case (RELIABILITY: notices say what they are).
+NOTICE_KINDS: dict[str, str] = {
+    "new": "新派单",
+    "sign_urge": "催办",
+    "answer_remind": "催办",
+    "answer_urge": "催办",
+    "answer_supervise": "督办",
+    "escalate": "督办",
+    "reopened": "重办",
+    "citizen": "市民补充",
+    "extension": "延期批复",
+    "extension_request": "延期申请",
+    "digest": "周报",
+    "hot_spot": "热点预警",
+}
 
 
-def supervisor_payload(text: str, count_new: int, count_overdue: int, link: str) -> dict[str, object]:
-    """An outbox payload for a supervisor: the customer-service text and the template's counts and link only."""
-    template = {"kind": "supervisor_notice", "count_new": count_new, "count_overdue": count_overdue, "link": link}
+def notice_kind(reason: str) -> str:
+    """The kind of a notice raised for `reason` (a ladder step, a lifecycle reason, "answer12" for a citizen's reply)."""
+    if reason.startswith("answer") and reason[6:].isdigit():
+        return NOTICE_KINDS["citizen"]
+    return NOTICE_KINDS.get(reason, "工单提醒")
+
+
+def supervisor_text(
+    reason: str, count_new: int, count_overdue: int, link: str, number: str | None = None, note: str | None = None
+) -> str:
+    """A handler's notice: what happened to which case, their counts, and the link. Never complaint text."""
+    kind = notice_kind(reason)
+    tail = f"您当前有 {count_new} 件待处理、{count_overdue} 件超期工单。请登录督办台处理：{link}"
+    case = f"工单 {number}" if number else "工单"
+    head = {
+        "new": f"【新派单】{case} 已派给您，请及时签收。",
+        "sign_urge": f"【催办】{case} 签收已超时，请立即签收。",
+        "answer_remind": f"【催办】{case} 即将到答复期限，请抓紧办理。",
+        "answer_urge": f"【催办】{case} 已到答复期限，请尽快答复市民。",
+        "answer_supervise": f"【督办】{case} 已超期，治庸办已督办，请立即办理并答复。",
+        "escalate": f"【督办】治庸办对{case} 督办" + (f"，督办要求：{note}" if note else "") + "。",
+        "reopened": f"【重办】市民对{case} 的办理不满意，已重新交办，请重新核实处理。",
+        "extension": f"【延期批复】{case} 的延期申请" + (f"：{note}" if note else "已处理") + "。",
+        "extension_request": f"【延期申请】{case} 申请延期，请审批。",
+    }.get(reason)
+    if head is None:
+        head = f"【{kind}】{case} 有新情况" + (f"：{note}" if note else "") + "。"
+    return head + tail
+
+
+def unit_head_text(reason: str, unit_name: str, count_due: int, count_overdue: int, link: str) -> str:
+    """What the head of a unit hears: how many of the unit's reports need pushing, never which ones (their unit may
+    be the one reported: no case numbers, no text, no link to a case)."""
+    kind = notice_kind(reason)
+    return (f"【{kind}】{unit_name}有 {count_due} 件群众反映已到答复期限、{count_overdue} 件已超期，请督促本单位"
+            f"抓紧办理。统计详情：{link}")  # fmt: skip
+
+
+def supervisor_payload(
+    text: str, count_new: int, count_overdue: int, link: str, notice: str = "工单提醒"
+) -> dict[str, object]:
+    """An outbox payload for a supervisor: the customer-service text, and the template's notice kind, counts and link
+    only (`notice` is one of NOTICE_KINDS' labels)."""
+    template = {"kind": "supervisor_notice", "notice": notice, "count_new": count_new, "count_overdue": count_overdue,
+                "link": link}  # fmt: skip
     return {"text": text, "template": template}

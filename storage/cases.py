@@ -363,3 +363,16 @@ def add_evidence(
 
 def evidence_for(*, session: orm.Session, case_id: int) -> list[Evidence]:
     return list(session.scalars(sa.select(Evidence).where(Evidence.case_id == case_id).order_by(Evidence.id)))
+
+
+def unit_due_counts(
+    *, session: orm.Session, unit: str, awaiting_states: Iterable[str], open_states: Iterable[str], now: datetime
+) -> tuple[int, int]:
+    """(open cases of `unit` at or past their answer deadline, of them flagged 超期): what its head may be told."""
+    due = sa.and_(Case.state.in_(sorted(awaiting_states)), Case.answer_due <= now)
+    stmt = sa.select(
+        sa.func.count().filter(due),
+        sa.func.count().filter(sa.and_(Case.overdue.is_(True), Case.state.in_(sorted(open_states)))),
+    ).where(Case.respondent_unit == unit)
+    row = session.execute(stmt).one()
+    return int(row[0] or 0), int(row[1] or 0)

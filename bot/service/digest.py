@@ -71,10 +71,11 @@ def enqueue(session: orm.Session, rt: Runtime, d: figures.Digest, now: datetime)
             recipient=sup.id,
             purpose="weekly_digest",
             payload=notices.supervisor_payload(
-                f"治庸问责周报 {d.week} 已生成：需关注 {count_new} 件，超期 {count_overdue} 件。详情：{link}",
+                f"【周报】治庸问责周报 {d.week} 已生成：需关注 {count_new} 件，超期 {count_overdue} 件。详情：{link}",
                 count_new,
                 count_overdue,
                 link,
+                notices.NOTICE_KINDS["digest"],
             ),  # fmt: skip
             now=now,
         )

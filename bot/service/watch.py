@@ -57,7 +57,9 @@ def hot_spot_check(session: orm.Session, rt: Runtime, case: Case, now: datetime)
                 recipient_kind="supervisor",
                 recipient=sup.id,
                 purpose="hot_spot",
-                payload=notices.supervisor_payload(watch.hot_spot_text(spot, city, link), spot.reporters, 0, link),
+                payload=notices.supervisor_payload(
+                    watch.hot_spot_text(spot, city, link), spot.reporters, 0, link, notices.NOTICE_KINDS["hot_spot"]
+                ),
                 now=now,
                 case_id=case.id,
             )

@@ -11,13 +11,16 @@ from datetime import datetime
 from datetime import tzinfo
 from typing import Any
 
+from handlers.notices import NOTICE_KINDS
+
 PAYLOAD_KEYS = frozenset({"text", "template"})
 
 
-SUPERVISOR_TEMPLATE_KEYS = frozenset({"kind", "count_new", "count_overdue", "link"})
+SUPERVISOR_TEMPLATE_KEYS = frozenset({"kind", "notice", "count_new", "count_overdue", "link"})
 
 
 SUPERVISOR_HINT = "请登录督办台查看处理"
+NOTICE_LABELS = frozenset(NOTICE_KINDS.values()) | {"工单提醒"}
 
 
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -49,6 +52,9 @@ def supervisor_payload_problem(payload: Any, openid: str | None = None) -> str |
             return f"supervisor template has keys beyond counts and link: {sorted(extra)}"
         if template.get("kind") != "supervisor_notice":
             return "supervisor template kind must be supervisor_notice"
+        notice = template.get("notice")
+        if notice is not None and notice not in NOTICE_LABELS:
+            return "supervisor template notice is not a known notice kind"
         for key in ("count_new", "count_overdue"):
             if not isinstance(template.get(key, 0), int):
                 return f"supervisor template {key} is not a number"
@@ -100,7 +106,7 @@ def render_template(
         data = {
             "number1": _value(int(fields.get("count_new") or 0), 32),
             "number2": _value(int(fields.get("count_overdue") or 0), 32),
-            "thing3": _value(SUPERVISOR_HINT, 20),
+            "thing3": _value(f"{fields.get('notice') or '工单提醒'}：{SUPERVISOR_HINT}", 20),
             "time4": _value(_local_time(now, tz), 20),
         }
         url = fields.get("link")

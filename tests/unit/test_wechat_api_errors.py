@@ -118,14 +118,19 @@ def test_case_update_template_fits_wechats_limits() -> None:
 
 
 def test_supervisor_template_carries_counts_and_the_link_only() -> None:
-    fields = {"kind": "supervisor_notice", "count_new": 3, "count_overdue": 1, "link": "https://x.cn/console/c/1"}
+    fields = {"kind": "supervisor_notice", "notice": "催办", "count_new": 3, "count_overdue": 1,
+              "link": "https://x.cn/console/c/1"}  # fmt: skip
     template_id, data, url = render_template(fields, templates=TEMPLATES, template_url=None, now=NOW, tz=TZ)
     assert template_id == "tpl_sup" and url == "https://x.cn/console/c/1"
     assert data == {
         "number1": {"value": "3"},
         "number2": {"value": "1"},
-        "thing3": {"value": "请登录督办台查看处理"},
+        "thing3": {"value": "催办：请登录督办台查看处理"},  # the template says what the notice is
         "time4": {"value": "2026-11-27 10:00"},
+    }
+    fields["notice"] = "新派单"
+    assert render_template(fields, templates=TEMPLATES, template_url=None, now=NOW, tz=TZ)[1]["thing3"] == {
+        "value": "新派单：请登录督办台查看处理"
     }
 
 
