@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from handlers import binding
 from handlers import supervisor as sup_cmd
+from handlers.binding import BindCheck
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
 from handlers.dialog import handle as dialog_handle
@@ -55,6 +57,18 @@ class AppendSupplement:
 @dataclass(frozen=True, slots=True)
 class BindSupervisor:
     supervisor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRebind:
+    """A valid code for a supervisor bound to another WeChat: wait for the office, warn the old binding."""
+
+    supervisor_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BindFailed:
+    """A wrong code: count it against the sender and against every code still waiting."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +120,9 @@ class Context(Protocol):
 
     def supervisor_id(self) -> str | None: ...
 
-    def bind_target(self, code: str) -> str | None: ...
+    def bind_check(self, code: str) -> BindCheck: ...
+
+    def bind_locked(self) -> bool: ...
 
     def supervisor_case(self, number: str) -> CaseSummary | None: ...
 
@@ -122,6 +138,21 @@ class Context(Protocol):
 # Events that only tell us something happened; WeChat expects a fast `success`.
 _SILENT_EVENTS = frozenset({"location", "view", "view_miniprogram", "masssendjobfinish", "unsubscribe"})
 _KNOWN_MESSAGES = frozenset({"text", "voice", "image", "video", "shortvideo", "location", "link"})
+
+
+def _bind(code: str, ctx: Context) -> Step:
+    if ctx.bind_locked():
+        return Step(binding.LOCKED)  # locked senders are not even told whether the code was right
+    check = ctx.bind_check(code)
+    if check.outcome == "invalid" or check.supervisor_id is None:
+        return Step(binding.INVALID, effects=(BindFailed(),))
+    target = check.supervisor_id
+    name = next((s.name for s in ctx.city.supervisors if s.id == target), target)
+    if check.outcome == "pending":
+        return Step(binding.PENDING, effects=(RequestRebind(target),))
+    if check.outcome == "same":
+        return Step(f"您已绑定为：{name}。\n\n{sup_cmd.HELP}", effects=(BindSupervisor(target),))
+    return Step(f"绑定成功：{name}。\n\n{sup_cmd.HELP}", effects=(BindSupervisor(target),))
 
 
 def dispatch(msg: InboundMessage, ctx: Context) -> Step:
@@ -142,13 +173,9 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
 
     text = (msg.text or "").strip()
     if text:
-        code = sup_cmd.parse_bind(text)
+        code = binding.parse_bind(text)
         if code is not None:
-            target = ctx.bind_target(code)
-            if target is None:
-                return Step("绑定码无效或已过期，请向管理员重新获取。")
-            name = next((s.name for s in ctx.city.supervisors if s.id == target), target)
-            return Step(f"绑定成功：{name}。\n\n{sup_cmd.HELP}", effects=(BindSupervisor(target),))
+            return _bind(code, ctx)
 
     supervisor = ctx.supervisor_id()
     if supervisor is not None and msg.msg_type != "event":

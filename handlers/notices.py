@@ -71,6 +71,7 @@ NOTICE_KINDS: dict[str, str] = {
     "extension_request": "延期申请",
     "digest": "周报",
     "hot_spot": "热点预警",
+    "security": "安全提醒",
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers import binding
+
 CASE_NO = r"(ZY\d{10})"
 _WS = r"[\s\u3000:：,，]+"
 
@@ -44,17 +46,12 @@ class Command:
     error: str | None = None
 
 
-def parse_bind(text: str) -> str | None:
-    m = re.fullmatch(r"\s*绑定" + r"[\s\u3000:：]*" + r"(\d{6})\s*", text)
-    return m.group(1) if m else None
-
-
 def parse(text: str) -> Command:
     """Parse a bound supervisor's message; anything unrecognised is `help`, never a complaint."""
     stripped = text.strip()
     if stripped in ("待办", "我的待办", "待办工单"):
         return Command("todo")
-    code = parse_bind(stripped)
+    code = binding.parse_bind(stripped)
     if code:
         return Command("bind", text=code)
     for word, (action, needs_text, needs_days) in ACTIONS.items():

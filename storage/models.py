@@ -194,6 +194,8 @@ class CaseEvent(Model):
     to_state: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
     note: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     prev_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    # 0: the unkeyed SHA-256 of events written before the chain was keyed; 1: HMAC-SHA256 with AUDIT_KEY.
+    hash_version: orm.Mapped[int] = orm.mapped_column(default=1, server_default="0")
     hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
 
 
@@ -272,7 +274,24 @@ class SupervisorBinding(Model):
     pseudonym: orm.Mapped[str | None] = orm.mapped_column(sa.String(64), unique=True)
     code_hash: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     code_expires_at: orm.Mapped[datetime | None]
+    # Wrong codes counted against this code while it waits; voided at handlers.binding.CODE_LIMIT.
+    code_failures: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")
     bound_at: orm.Mapped[datetime | None]
+    # A valid code sent from another WeChat while this supervisor is bound: waits for the office's confirmation.
+    pending_openid: orm.Mapped[str | None] = orm.mapped_column(sa.String(128))
+    pending_pseudonym: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    pending_at: orm.Mapped[datetime | None]
+
+
+class BindFailure(Model):
+    """Wrong bind codes per sender (by pseudonym): locked for a while after a few."""
+
+    __tablename__ = "bind_failures"
+
+    pseudonym: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    failures: orm.Mapped[int] = orm.mapped_column(default=0)
+    first_at: orm.Mapped[datetime]
+    locked_until: orm.Mapped[datetime | None]
 
 
 class OutboxMessage(Model):
@@ -282,7 +301,7 @@ class OutboxMessage(Model):
 
     id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
     idempotency_key: orm.Mapped[str] = orm.mapped_column(sa.String(160), unique=True)
-    recipient_kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # citizen | supervisor
+    recipient_kind: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # citizen | supervisor | staff_wechat
     recipient: orm.Mapped[str] = orm.mapped_column(sa.String(64))  # pseudonym or supervisor id, never an openid
     channel: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # auto | customer | template
     purpose: orm.Mapped[str] = orm.mapped_column(sa.String(32))

@@ -44,7 +44,7 @@ def enqueue(
     `channel` is `auto` (customer-service message inside the 48-hour window, else template), `customer` or
     `template`.
     """
-    if recipient_kind not in ("citizen", "supervisor"):
+    if recipient_kind not in ("citizen", "supervisor", "staff_wechat"):
         raise ValueError(f"unknown recipient kind {recipient_kind!r}")
     return insert_ignore(
         session,

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import json
-import secrets
+import logging
 import sys
 from datetime import timedelta
 from typing import Any
@@ -16,6 +16,8 @@ from flask.cli import AppGroup
 
 from bot.runtime import runtime
 from bot.service import casework
+from bot.service import notify
+from handlers import binding
 from handlers.deadlines import working_days_left
 from handlers.lifecycle import STATES
 from handlers.lifecycle import IllegalTransition
@@ -25,6 +27,7 @@ from storage import supervisors as sup_repo
 from storage.models import Case
 
 case_cli = AppGroup("case", help="Cases (工单): show and list.")
+security_log = logging.getLogger("zhiyong.security")
 supervisor_cli = AppGroup("supervisor", help="Supervisors (督办员) and their WeChat bindings.")
 audit_cli = AppGroup("audit", help="The hash-chained audit trail.")
 
@@ -152,6 +155,7 @@ def supervisor_list(as_json: bool) -> None:
             "units": list(s.units),
             "role": s.role,
             "bound": bool(bound.get(s.id) and bound[s.id].openid),
+            "rebind_waiting": bool(bound.get(s.id) and bound[s.id].pending_openid),
         }  # fmt: skip
         for s in rt.settings.city.supervisors
     ]
@@ -159,23 +163,60 @@ def supervisor_list(as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        click.echo(f"{r['id']:<12} {r['name']:<10} {','.join(r['units']):<16} {'已绑定' if r['bound'] else '未绑定'}")
+        waiting = "  （改绑待确认）" if r["rebind_waiting"] else ""
+        click.echo(
+            f"{r['id']:<12} {r['name']:<10} {','.join(r['units']):<16} {'已绑定' if r['bound'] else '未绑定'}{waiting}"
+        )
 
 
 @supervisor_cli.command("bind-code")
 @click.argument("supervisor_id")
 def supervisor_bind_code(supervisor_id: str) -> None:
-    """Print a 6-digit one-time code (valid 24 h); the supervisor sends 绑定 <code> to the account."""
+    """Print a one-time code (10 characters, valid 24 h); the supervisor sends 绑定 <code> to the account.
+
+    For a supervisor already bound to a WeChat the code only files a request: the binding moves when the office
+    runs `supervisor confirm-rebind`, and the WeChat bound so far is warned at once.
+    """
     rt = runtime()
     if not any(s.id == supervisor_id for s in rt.settings.city.supervisors):
         raise click.ClickException(f"no supervisor {supervisor_id!r} in {rt.settings.config_file}")
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = binding.new_code()
     now = rt.now()
     with rt.db.transaction() as session:
-        sup_repo.issue_code(
-            session=session, supervisor_id=supervisor_id, code=code, expires_at=now + timedelta(hours=24)
-        )
-    click.echo(code)
+        sup_repo.issue_code(session=session, supervisor_id=supervisor_id, code=code,
+                            expires_at=now + timedelta(hours=binding.CODE_HOURS))  # fmt: skip
+        bound = sup_repo.bindings(session=session).get(supervisor_id)
+    if bound is not None and bound.openid:
+        click.echo(f"note: {supervisor_id} is bound; a new WeChat waits for `supervisor confirm-rebind`", err=True)
+    click.echo(binding.display(code))
+
+
+@supervisor_cli.command("confirm-rebind")
+@click.argument("supervisor_id")
+def supervisor_confirm_rebind(supervisor_id: str) -> None:
+    """The office's confirmation: move SUPERVISOR_ID's binding to the WeChat that asked for it."""
+    rt = runtime()
+    now = rt.now()
+    with rt.db.transaction() as session:
+        previous = sup_repo.confirm_rebind(session=session, supervisor_id=supervisor_id, now=now)
+        if previous is None:
+            raise click.ClickException(f"no rebind is waiting for {supervisor_id}")
+        notify.warn_former_binding(session, rt, previous, binding.OLD_BINDING_MOVED, now,
+                                   key=f"rebind-moved:{supervisor_id}:{now.isoformat()}")  # fmt: skip
+    security_log.warning("supervisor %s rebound to a new WeChat by the office", supervisor_id)
+    click.echo(f"{supervisor_id}: binding moved; the former WeChat is told")
+
+
+@supervisor_cli.command("reject-rebind")
+@click.argument("supervisor_id")
+def supervisor_reject_rebind(supervisor_id: str) -> None:
+    """Refuse the waiting rebind of SUPERVISOR_ID (the binding stays where it is)."""
+    rt = runtime()
+    with rt.db.transaction() as session:
+        if not sup_repo.reject_rebind(session=session, supervisor_id=supervisor_id):
+            raise click.ClickException(f"no rebind is waiting for {supervisor_id}")
+    security_log.warning("rebind of supervisor %s refused by the office", supervisor_id)
+    click.echo(f"{supervisor_id}: rebind refused")
 
 
 @audit_cli.command("verify")

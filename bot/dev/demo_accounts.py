@@ -5,13 +5,13 @@ logins (one per configured supervisor, plus `admin`), each labelled with who it 
 from __future__ import annotations
 
 import logging
-import random
 from datetime import datetime
 from datetime import timedelta
 
 import sqlalchemy as sa
 
 from bot.runtime import Runtime
+from handlers import binding
 from handlers.config import CityConfig
 from handlers.config import Supervisor
 from storage import supervisors as sup_repo
@@ -38,7 +38,7 @@ def bind_demo_supervisors(rt: Runtime, now: datetime) -> list[tuple[str, str, st
     with rt.db.transaction() as session:
         for sup in rt.settings.city.supervisors:
             openid = supervisor_openid(sup.id)
-            code = f"{random.SystemRandom().randrange(10**6):06d}"
+            code = binding.new_code()
             sup_repo.issue_code(session=session, supervisor_id=sup.id, code=code, expires_at=now + timedelta(hours=1))
             target = sup_repo.supervisor_for_code(session=session, code=code, now=now)
             assert target == sup.id

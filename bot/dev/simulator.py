@@ -35,6 +35,7 @@ from bot.runtime import runtime
 from bot.wechat.push_builder import PushSigner
 from bot.wechat.push_builder import message_xml
 from bot.wechat.push_builder import reply_content
+from handlers import binding
 from handlers.lifecycle import STATES
 from storage import cases as cases_repo
 from storage import supervisors as sup_repo
@@ -337,11 +338,11 @@ def bind_supervisor() -> Response:
     sup = next((s for s in rt.settings.city.supervisors if s.id == supervisor_id), None)
     if sup is None:
         raise SimulatorError("没有这个督办员")
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = binding.new_code()
     with rt.db.transaction() as session:
         sup_repo.issue_code(session=session, supervisor_id=sup.id, code=code, expires_at=rt.now() + timedelta(hours=1))
     openid = demo_accounts.supervisor_openid(sup.id)
-    result = push(rt, openid, "text", Content=f"绑定 {code}")
+    result = push(rt, openid, "text", Content=f"绑定 {binding.display(code)}")
     result["openid"] = openid
     return jsonify(result)
 
@@ -352,7 +353,7 @@ def bind_supervisor() -> Response:
 # The field names config.yaml documents for each template kind, as WeChat would show them on the card.
 TEMPLATE_LABELS: dict[str, dict[str, str]] = {
     "case_update": {"character_string1": "工单编号", "phrase2": "办理状态", "thing3": "办理说明", "time4": "更新时间"},
-    "supervisor_notice": {"number1": "待签收", "number2": "已超期", "thing3": "提示", "time4": "通知时间"},
+    "supervisor_notice": {"number1": "待处理", "number2": "已超期", "thing3": "提示", "time4": "通知时间"},
 }
 TEMPLATE_TITLES = {"case_update": "工单进度通知", "supervisor_notice": "督办提醒"}
 

@@ -22,7 +22,9 @@ from bot import ratelimit
 from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import notify
+from handlers import binding
 from handlers import dispatch as d
+from handlers.binding import BindCheck
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
 from handlers.dialog.types import DialogEnv
@@ -91,8 +93,13 @@ class IntakeContext:
     def supervisor_id(self) -> str | None:
         return self._supervisor
 
-    def bind_target(self, code: str) -> str | None:
-        return sup_repo.supervisor_for_code(session=self.session, code=code, now=self.now)
+    def bind_locked(self) -> bool:
+        return sup_repo.is_locked(session=self.session, pseudonym=self.msg.pseudonym, now=self.now)
+
+    def bind_check(self, code: str) -> BindCheck:
+        outcome, supervisor_id = sup_repo.check_code(session=self.session, code=code, now=self.now,
+                                                     openid=self.msg.sender)  # fmt: skip
+        return BindCheck(outcome, supervisor_id)
 
     def supervisor_case(self, number: str) -> CaseSummary | None:
         case = self._supervisor_case(number)
@@ -178,6 +185,19 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
             log.info("case submitted key=%s case=%s state=%s", msg.key, case.number, case.state)
         elif isinstance(effect, d.AppendSupplement):
             _supplement(ctx, effect)
+        elif isinstance(effect, d.BindFailed):
+            sup_repo.record_failure(session=session, pseudonym=msg.pseudonym, now=now, sender_limit=binding.SENDER_LIMIT,
+                                    lock=timedelta(hours=binding.SENDER_LOCK_HOURS), code_limit=binding.CODE_LIMIT)  # fmt: skip
+            log.warning("bind code refused key=%s", msg.key)
+        elif isinstance(effect, d.RequestRebind):
+            previous = sup_repo.request_rebind(session=session, supervisor_id=effect.supervisor_id, openid=msg.sender,
+                                               pseudonym=msg.pseudonym, now=now)  # fmt: skip
+            if previous:
+                notify.warn_former_binding(session, rt, previous, binding.OLD_BINDING_WARNING, now,
+                                           key=f"rebind-request:{effect.supervisor_id}:{msg.key}")  # fmt: skip
+            log.warning(
+                "rebind requested for supervisor=%s key=%s; waits for the office", effect.supervisor_id, msg.key
+            )
         elif isinstance(effect, d.BindSupervisor):
             sup_repo.bind(session=session, supervisor_id=effect.supervisor_id, openid=msg.sender,
                           pseudonym=msg.pseudonym, now=now)  # fmt: skip

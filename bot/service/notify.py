@@ -101,3 +101,12 @@ def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, n
         now=now,
         case_id=case.id,
     )
+
+
+def warn_former_binding(
+    session: orm.Session, rt: Runtime, pseudonym: str, text: str, now: datetime, *, key: str
+) -> None:
+    """Tell the WeChat a supervisor is (or was) bound to that the binding is moving or has moved."""
+    link = f"{rt.settings.env.public_base_url}/console/"
+    outbox.enqueue(session=session, key=key, recipient_kind="staff_wechat", recipient=pseudonym, purpose="rebind",
+                   payload=notices.supervisor_payload(text, 0, 0, link, notices.NOTICE_KINDS["security"]), now=now)  # fmt: skip

@@ -137,6 +137,10 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+# Recipients whose payload may carry counts and a link only (a supervisor, or a WeChat a supervisor was bound to).
+STAFF_KINDS = frozenset({"supervisor", "staff_wechat"})
+
+
 def _resolve(rt: Runtime, row: OutboxMessage, now: datetime) -> _Recipient | _Outcome:
     """The openid and the window, read at send time; never stored, never logged."""
     with rt.db.transaction() as session:
@@ -147,6 +151,12 @@ def _resolve(rt: Runtime, row: OutboxMessage, now: datetime) -> _Recipient | _Ou
                 return _Outcome("failed", "citizen unknown")
             if not citizen.subscribed:
                 return _Outcome("failed", "citizen unsubscribed")
+            openid, last = citizen.openid, citizen.last_message_at
+        elif row.recipient_kind == "staff_wechat":
+            # A WeChat a supervisor was bound to, by its pseudonym: told when its binding is about to move or moved.
+            citizen = session.get(Citizen, row.recipient)
+            if citizen is None or not citizen.subscribed:
+                return _Outcome("failed", "former binding unknown or unsubscribed")
             openid, last = citizen.openid, citizen.last_message_at
         elif row.recipient_kind == "supervisor":
             binding = session.get(SupervisorBinding, row.recipient)
@@ -192,14 +202,14 @@ class _Sender:
 
     def deliver(self, row: OutboxMessage) -> _Outcome:
         payload = row.payload if isinstance(row.payload, dict) else {}
-        if row.recipient_kind == "supervisor":
+        if row.recipient_kind in STAFF_KINDS:
             problem = supervisor_payload_problem(payload)
             if problem:
                 return _Outcome("parked", problem)
         recipient = _resolve(self.rt, row, self.now)
         if isinstance(recipient, _Outcome):
             return recipient
-        if row.recipient_kind == "supervisor":
+        if row.recipient_kind in STAFF_KINDS:
             problem = supervisor_payload_problem(payload, recipient.openid)
             if problem:
                 return _Outcome("parked", problem)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ def bind(app, wechat: WeChat, supervisor_id: str, openid: str) -> None:  # type:
     result = app.test_cli_runner().invoke(args=["supervisor", "bind-code", supervisor_id])
     assert result.exit_code == 0, result.output
     code = result.output.strip()
-    assert len(code) == 6 and code.isdigit()
+    assert re.fullmatch(r"[A-HJ-NP-Z2-9]{5}-[A-HJ-NP-Z2-9]{5}", code), code
     assert "绑定成功" in (wechat.text(f"绑定 {code}", openid) or "")
 
 
