@@ -20,6 +20,8 @@ $(STAMP): requirements.txt
 instance/dev.env: | $(STAMP)
 	$(BIN)/python -m bot.dev.env_file $@
 
+# make run is development: instance/dev.env is read only when the environment says so (never on a production host).
+run: export ZHIYONG_ENV := development
 run: $(STAMP) instance/dev.env
 	$(BIN)/flask --app bot db upgrade
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/flask --app bot demo seed --logins-file instance/demo-logins.txt

@@ -24,11 +24,12 @@ def server_env(database_url: str, redis_url: str | None = None, **extra: str) ->
     """The environment of a production-like server (safe mode, production settings) with bench secrets."""
     env = {
         "WECHAT_TOKEN": "benchtoken",
-        "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "WECHAT_AES_KEY": "Zq7bXk2LmN9pR4sT6vW8yA1cE3gH5jK0dF2hJ4lM6nP",
         "WECHAT_APP_ID": "wxbench0000000001",
-        "WECHAT_APP_SECRET": "bench-app-secret",
+        "WECHAT_APP_SECRET": "bench-app-secret-7f3a",
         "SECRET_KEY": "bench-secret-key-000000",
         "PSEUDONYM_KEY": "bench-pseudonym-key-0000",
+        "AUDIT_KEY": "bench-audit-key-4242",
         "DATABASE_URL": database_url,
         "ZHIYONG_ENV": "production",
         "WECHAT_API_BASE_URL": "http://127.0.0.1:9",  # the webhook never calls WeChat; nothing listens there

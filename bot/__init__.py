@@ -52,6 +52,14 @@ def create_app(
     rt: Runtime = build_runtime(settings)
     if clock is not None:
         rt.clock = clock
+    if settings.env.environment == "production":
+        from bot.safety import demo_data_in_production
+
+        problem = demo_data_in_production(rt)
+        if problem is not None:
+            print(f"zhiyong: refusing to start in production: {problem}. Use a fresh database "
+                  "(demo data is for ZHIYONG_ENV=development).", file=sys.stderr)  # fmt: skip
+            raise SystemExit(2)
     app.extensions["zhiyong"] = rt
 
     from bot import cli

@@ -115,7 +115,7 @@ def build_runtime(settings: Settings) -> Runtime:
         mode=settings.wechat_mode,
         window_seconds=settings.city.wechat.timestamp_window_seconds,
     )
-    return Runtime(settings=settings, db=Database(env.database_url), protocol=protocol)
+    return Runtime(settings=settings, db=Database(env.database_url, audit_key=settings.audit_key), protocol=protocol)
 
 
 def runtime(app: Flask | None = None) -> Runtime:

@@ -23,7 +23,15 @@ from bot.service import jobs
 log = logging.getLogger("zhiyong.scheduler")
 
 # job -> interval in seconds (the outbox interval comes from config)
-INTERVALS = {"reminders": 60, "ratings": 300, "dialogs": 300, "evidence": 120, "digest": 300, "retention": 3600}
+INTERVALS = {
+    "reminders": 60,
+    "ratings": 300,
+    "dialogs": 300,
+    "evidence": 120,
+    "digest": 300,
+    "retention": 3600,
+    "audit_checkpoint": 3600,
+}
 
 
 def _run(app: Flask, name: str) -> None:

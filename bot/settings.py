@@ -5,6 +5,8 @@ A mistake stops the start with a `ConfigError` that names the file or key and sa
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from collections.abc import Mapping
@@ -72,6 +74,8 @@ _ENV_KEYS = {
     "wechat_app_secret": "WECHAT_APP_SECRET",
     "secret_key": "SECRET_KEY",
     "pseudonym_key": "PSEUDONYM_KEY",
+    "audit_key": "AUDIT_KEY",
+    "audit_checkpoint_dir": "AUDIT_CHECKPOINT_DIR",
     "database_url": "DATABASE_URL",
     "wechat_api_base_url": "WECHAT_API_BASE_URL",
     "wechat_mode": "WECHAT_MODE",
@@ -98,6 +102,10 @@ class EnvSettings(BaseModel):
     wechat_app_secret: str = Field(min_length=8)
     secret_key: str = Field(min_length=16)
     pseudonym_key: str = Field(min_length=16)
+    # Keys the audit chain (HMAC); lives outside the database so its owner cannot re-sign an edited timeline.
+    audit_key: str | None = Field(default=None, min_length=16)
+    # Where the signed daily checkpoints of the audit chain go: somewhere the database owner cannot rewrite.
+    audit_checkpoint_dir: str | None = None
     database_url: str = f"sqlite:///{INSTANCE_DIR / 'zhiyong.db'}"
     wechat_api_base_url: str = "https://api.weixin.qq.com"
     wechat_mode: Literal["safe", "compat", "plain"] | None = None
@@ -143,9 +151,34 @@ class EnvSettings(BaseModel):
     @field_validator("secret_key", "pseudonym_key", "wechat_app_secret")
     @classmethod
     def _not_placeholder(cls, value: str) -> str:
-        if value.lower() in {"changethis", "changeme", "secret", "password", "xxxxxxxx"}:
+        if value.lower() in PLACEHOLDERS:
             raise ValueError("is a placeholder, set a real secret")
         return value
+
+
+PLACEHOLDERS = {"changethis", "changeme", "secret", "password", "xxxxxxxx", "example", "default", "test", "admin",
+                "zhiyong", "123456", "12345678", "qwerty", "abcdefgh"}  # fmt: skip
+# Secrets checked for strength outside tests: variable → the shortest length a real one has.
+STRONG_SECRETS = {"SECRET_KEY": 16, "PSEUDONYM_KEY": 16, "WECHAT_APP_SECRET": 16, "WECHAT_AES_KEY": 43,
+                  "AUDIT_KEY": 16}  # fmt: skip
+
+
+def secret_weakness(value: str) -> str | None:
+    """Why `value` is not a usable secret, or None: a placeholder (also repeated: changemechangeme), one short
+    pattern repeated (aaaaaaaa…, abcabc…), too few different characters, or a plain run (0123456789abcdef…)."""
+    low = re.sub(r"[^a-z0-9]", "", value.lower())  # changeme-changeme, Change_Me: the same placeholder
+    for k in range(1, len(value) // 2 + 1):
+        if len(value) % k == 0 and value[:k] * (len(value) // k) == value:
+            return "is one short pattern repeated"
+    for word in PLACEHOLDERS:
+        if low and low.replace(word, "") == "":
+            return "is a placeholder, set a real secret"
+    if len(set(value)) < max(6, len(value) // 5):
+        return f"has only {len(set(value))} different characters"
+    steps = sum(1 for a, b in zip(value, value[1:], strict=False) if ord(b) - ord(a) == 1)
+    if steps >= len(value) * 0.6:
+        return "is a plain run of characters"
+    return None
 
 
 @dataclass(frozen=True)
@@ -162,6 +195,36 @@ class Settings:
     def development(self) -> bool:
         return self.env.environment == "development"
 
+    @property
+    def audit_key(self) -> bytes:
+        """AUDIT_KEY; outside production, when it is unset, a key derived from SECRET_KEY (never stored)."""
+        if self.env.audit_key:
+            return self.env.audit_key.encode("utf-8")
+        return hmac.new(self.env.secret_key.encode("utf-8"), b"zhiyong audit chain", hashlib.sha256).digest()
+
+
+def _check_secrets(env: EnvSettings) -> None:
+    """Refuse weak or shared secrets outside tests, naming the variable (never printing the value)."""
+    values = {"SECRET_KEY": env.secret_key, "PSEUDONYM_KEY": env.pseudonym_key,
+              "WECHAT_APP_SECRET": env.wechat_app_secret, "WECHAT_AES_KEY": env.wechat_aes_key,
+              "AUDIT_KEY": env.audit_key}  # fmt: skip
+    problems = []
+    for var, value in values.items():
+        if value is None:
+            continue
+        if len(value) < STRONG_SECRETS[var]:
+            problems.append(f"  {var}: is {len(value)} characters; a real one has at least {STRONG_SECRETS[var]}")
+        elif (why := secret_weakness(value)) is not None:
+            problems.append(f"  {var}: {why}")
+    seen: dict[str, str] = {}
+    for var, value in values.items():
+        if value and value in seen:
+            problems.append(f"  {var}: must differ from {seen[value]}")
+        elif value:
+            seen[value] = var
+    if problems:
+        raise ConfigError("weak secrets refused (ZHIYONG_ENV=" + env.environment + ")\n" + "\n".join(problems))
+
 
 def _read_env_file(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
@@ -177,10 +240,12 @@ def _read_env_file(path: Path) -> dict[str, str]:
 def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | None = DEV_ENV_FILE) -> Settings:
     """Validate the environment and `config.yaml` once; raise ConfigError naming the variable or key."""
     environ = dict(os.environ if environ is None else environ)
-    if env_file is not None and env_file.exists():
-        # Development secrets written by `make run`; the real environment always wins.
+    if env_file is not None and environ.get("ZHIYONG_ENV") == "development" and env_file.exists():
+        # Development secrets written by `make run`, read only when the real environment says development (make run
+        # does): a production host that happens to have the file stays production. The environment always wins.
         for key, value in _read_env_file(env_file).items():
-            environ.setdefault(key, value)
+            if key != "ZHIYONG_ENV":
+                environ.setdefault(key, value)
     raw: dict[str, Any] = {}
     for field_name, var in _ENV_KEYS.items():
         value = environ.get(var)
@@ -204,6 +269,17 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: Path | 
             f"WECHAT_MODE / wechat.mode: {mode!r} mode does not authenticate message bodies; "
             "use safe mode, or set ALLOW_INSECURE_WECHAT_MODE=1 for tests only"
         )
+    if mode != "safe" and env.environment != "test":
+        raise ConfigError(
+            f"WECHAT_MODE / wechat.mode: {mode!r} mode is refused outside tests (ZHIYONG_ENV={env.environment}); "
+            "ALLOW_INSECURE_WECHAT_MODE only works with ZHIYONG_ENV=test"
+        )
+    if env.environment == "production" and not env.audit_key:
+        raise ConfigError(
+            "AUDIT_KEY: is required in production (it keys the audit chain; keep it off the database host)"
+        )
+    if env.environment != "test":
+        _check_secrets(env)
     if mode in ("safe", "compat") and not env.wechat_aes_key:
         raise ConfigError(f"WECHAT_AES_KEY: is required in {mode} mode (43 characters from the account settings)")
     return settings

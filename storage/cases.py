@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hmac
 import secrets
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -21,7 +22,10 @@ from sqlalchemy import orm
 
 from storage._upsert import insert_ignore
 from storage.audit import GENESIS
+from storage.audit import KEYED
+from storage.audit import SESSION_KEY
 from storage.audit import AuditFields
+from storage.audit import Head
 from storage.audit import audit_hash
 from storage.models import Assignment
 from storage.models import AuditUnlock
@@ -76,6 +80,9 @@ def append_event(
     # The database hands times back in UTC; hashing the same instant in another zone would break the chain.
     at = at.astimezone(UTC)
     fields = AuditFields(case.number, seq, at, actor, action, from_state, to_state, note)
+    key = session.info.get(SESSION_KEY)
+    if not key:
+        raise RuntimeError("no audit key on this session: build the Database with audit_key (AUDIT_KEY)")
     event = CaseEvent(
         case_id=case.id,
         seq=seq,
@@ -86,7 +93,8 @@ def append_event(
         to_state=to_state,
         note=note,
         prev_hash=prev,
-        hash=audit_hash(prev, fields),
+        hash_version=KEYED,
+        hash=audit_hash(prev, fields, key),
     )
     session.add(event)
     session.info.setdefault(_TAILS, {})[case.id] = (seq, event.hash)
@@ -176,19 +184,52 @@ def _relock(session: orm.Session) -> None:
     session.info.pop(_TAILS, None)  # events may be gone: read the tails again
 
 
-def verify_chain(*, session: orm.Session, case: Case) -> str | None:
-    """None when the chain is intact, else a description of the first broken link."""
+def verify_chain(*, session: orm.Session, case: Case, anchored: int = 0) -> str | None:
+    """None when the chain is intact, else a description of the first broken link.
+
+    Keyed events must carry a valid HMAC. Unkeyed (legacy) events are accepted only before the first keyed one and
+    only up to `anchored`, the event count a signed checkpoint recorded for this case: an unkeyed event anyone could
+    have recomputed proves nothing unless a checkpoint vouches for it.
+    """
+    key = session.info.get(SESSION_KEY)
     prev = GENESIS
+    keyed_seen = False
     for expected_seq, ev in enumerate(events(session=session, case_id=case.id), start=1):
         if ev.seq != expected_seq:
             return f"event {expected_seq} is missing"
         if ev.prev_hash != prev:
             return f"event {ev.seq} does not follow event {ev.seq - 1}"
         fields = AuditFields(case.number, ev.seq, ev.at, ev.actor, ev.action, ev.from_state, ev.to_state, ev.note)
-        if audit_hash(prev, fields) != ev.hash:
-            return f"event {ev.seq} was altered"
+        if ev.hash_version == KEYED:
+            keyed_seen = True
+            if not key or not hmac.compare_digest(audit_hash(prev, fields, key), ev.hash):
+                return f"event {ev.seq} was altered (its keyed hash does not match)"
+        else:
+            if keyed_seen:
+                return f"event {ev.seq} is unkeyed after a keyed event"
+            if audit_hash(prev, fields) != ev.hash:
+                return f"event {ev.seq} was altered"
+            if ev.seq > anchored:
+                return (
+                    f"event {ev.seq} is unkeyed (written before the chain was keyed) and no checkpoint vouches for it"
+                )
         prev = ev.hash
     return None
+
+
+def chain_heads(*, session: orm.Session) -> list[Head]:
+    """Every case's (number, event count, head hash), for a checkpoint."""
+    last = sa.select(CaseEvent.case_id, sa.func.max(CaseEvent.seq).label("seq")).group_by(CaseEvent.case_id).subquery()
+    stmt = (
+        sa.select(Case.number, CaseEvent.seq, CaseEvent.hash)
+        .join(last, sa.and_(CaseEvent.case_id == last.c.case_id, CaseEvent.seq == last.c.seq))
+        .join(Case, Case.id == CaseEvent.case_id)
+    )
+    return [Head(n, int(seq), h) for n, seq, h in session.execute(stmt)]
+
+
+def event_hash_at(*, session: orm.Session, case_id: int, seq: int) -> str | None:
+    return session.scalar(sa.select(CaseEvent.hash).where(CaseEvent.case_id == case_id, CaseEvent.seq == seq))
 
 
 def all_cases(*, session: orm.Session, batch: int = 500) -> Iterable[Case]:

@@ -17,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import orm
 
+from storage.audit import SESSION_KEY
+
 
 def normalise_url(url: str) -> str:
     """Accept the usual `postgres://` / `postgresql://` spellings and use the psycopg 3 driver."""
@@ -110,10 +112,11 @@ class _WriterLock:
 class Database:
     """One engine and its session factory; sessions never outlive a unit of work."""
 
-    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+    def __init__(self, url: str, *, pool_size: int = 5, audit_key: bytes | None = None) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, pool_size=pool_size)
-        self.sessionmaker = orm.sessionmaker(self.engine, expire_on_commit=False)
+        # Every session carries the audit key (storage.audit): new case events are HMAC-keyed with it.
+        self.sessionmaker = orm.sessionmaker(self.engine, expire_on_commit=False, info={SESSION_KEY: audit_key})
         # SQLite allows one writer. Its busy handler backs off in sleeps of up to 100 ms and turns contention into
         # tail latency, so writers queue on locks that wake the next one at once: this process's threads on a
         # threading lock, processes (gunicorn workers, the scheduler) on an flock of a file beside the database.

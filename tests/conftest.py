@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -30,7 +31,7 @@ from storage.db import make_engine
 from storage.models import Model
 
 TEST_TOKEN = "zhiyongtesttoken"
-TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+TEST_AES_KEY = "Zq7bXk2LmN9pR4sT6vW8yA1cE3gH5jK0dF2hJ4lM6nP"
 TEST_APP_ID = "wx0123456789abcdef"
 REQUIRE_SERVICES = bool(os.environ.get("ZHIYONG_REQUIRE_SERVICES"))
 
@@ -43,9 +44,12 @@ def base_environ(database_url: str, **overrides: str) -> dict[str, str]:
         "WECHAT_APP_SECRET": "test-app-secret-0001",
         "SECRET_KEY": "test-secret-key-0123456789",
         "PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
+        "AUDIT_KEY": "test-audit-key-9876543210",
         "DATABASE_URL": database_url,
         "ZHIYONG_ENV": "test",
         "WECHAT_API_BASE_URL": "http://127.0.0.1:9",
+        # Each app its own checkpoint folder: checkpoints describe one database.
+        "AUDIT_CHECKPOINT_DIR": tempfile.mkdtemp(prefix="zy-audit-"),
     }
     env.update(overrides)
     return env

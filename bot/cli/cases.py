@@ -15,6 +15,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.runtime import runtime
+from bot.service import audit_anchor
 from bot.service import casework
 from bot.service import notify
 from handlers import binding
@@ -221,17 +222,21 @@ def supervisor_reject_rebind(supervisor_id: str) -> None:
 
 @audit_cli.command("verify")
 def audit_verify() -> None:
-    """Check every case's hash chain; exit 1 and name each broken case."""
+    """Check every case's keyed hash chain and the latest signed checkpoint; exit 1 and name each broken case."""
     rt = runtime()
-    broken = 0
-    checked = 0
-    with rt.db.transaction() as session:
-        for case in cases_repo.all_cases(session=session):
-            checked += 1
-            problem = cases_repo.verify_chain(session=session, case=case)
-            if problem:
-                broken += 1
-                click.echo(f"BROKEN {case.number}: {problem}")
-    click.echo(f"checked {checked} cases, {broken} broken")
-    if broken:
+    report = audit_anchor.verify_all(rt)
+    for problem in report.problems:
+        click.echo(f"CHECKPOINT {problem}")
+    for number, problem in report.broken:
+        click.echo(f"BROKEN {number}: {problem}")
+    anchor = f" (anchored by checkpoint {report.checkpoint})" if report.checkpoint else " (no checkpoint yet)"
+    click.echo(f"checked {report.checked} cases, {len(report.broken)} broken{anchor}")
+    if report.broken or report.problems:
         sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Write today's signed checkpoint (every case's event count and head) to AUDIT_CHECKPOINT_DIR."""
+    rt = runtime()
+    click.echo(audit_anchor.write_checkpoint(rt, rt.now()))

@@ -18,6 +18,7 @@ def generate() -> dict[str, str]:
         "WECHAT_APP_SECRET": secrets.token_hex(16),
         "SECRET_KEY": secrets.token_hex(32),
         "PSEUDONYM_KEY": secrets.token_hex(32),
+        "AUDIT_KEY": secrets.token_hex(32),
     }
 
 

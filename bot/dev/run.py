@@ -57,7 +57,7 @@ def main() -> int:
         f"  · 公众号接口   http://127.0.0.1:{port}/wechat\n"
         f"  · 健康检查     http://127.0.0.1:{port}/healthz\n"
         f"  · 微信接口模拟 http://127.0.0.1:{fake_port}\n"
-        f"  · 终端聊天     .venv/bin/flask --app bot chat --openid o_demo_1 --url http://127.0.0.1:{port}/wechat\n"
+        f"  · 终端聊天     ZHIYONG_ENV=development .venv/bin/flask --app bot chat --openid o_demo_1 --url http://127.0.0.1:{port}/wechat\n"
         f"  按 Ctrl-C 停止。\n",
         flush=True,
     )

@@ -190,6 +190,12 @@ def _day(at: datetime, tz: tzinfo) -> str:
     return at.astimezone(tz).strftime("%Y-%m-%d")
 
 
+def _audit_checkpoint(rt: Runtime, now: datetime) -> str:
+    from bot.service.audit_anchor import write_checkpoint
+
+    return write_checkpoint(rt, now)
+
+
 def _digest(rt: Runtime, now: datetime) -> str:
     from bot.service.digest import send_weekly
 
@@ -205,6 +211,7 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime, tz
     "evidence": (_evidence, None),
     "digest": (_digest, None),  # its weekly ledger entry is taken inside send_weekly
     "retention": (_retention, _day),
+    "audit_checkpoint": (_audit_checkpoint, _day),
 }
 
 

@@ -193,7 +193,12 @@ def test_template_messages_show_as_labelled_cards(sim: Sim, db_url: str, clock: 
     assert cards and cards[0]["title"] == "工单进度通知"
     assert f"工单编号：{number}" in cards[0]["text"] and "办理状态：" in cards[0]["text"]
     supervisor = [m for m in sim.poll("o_demo_sup_bdc")["messages"] if m["kind"] == "template"]
-    assert supervisor and supervisor[0]["title"] == "督办提醒" and "待处理：" in supervisor[0]["text"] and "提示：新派单" in supervisor[0]["text"]
+    assert (
+        supervisor
+        and supervisor[0]["title"] == "督办提醒"
+        and "待处理：" in supervisor[0]["text"]
+        and "提示：新派单" in supervisor[0]["text"]
+    )
 
 
 def test_the_simulator_is_absent_unless_development(db_url: str, clock: Clock) -> None:

@@ -28,6 +28,7 @@ from tests.conftest import tamper_audit
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 TZ = ZoneInfo("Asia/Shanghai")
+AUDIT_KEY = b"a key that is not in the database"
 
 
 def new_case(session, number: str, text: str = "窗口态度差😀𠀀"):  # type: ignore[no-untyped-def]
@@ -39,7 +40,7 @@ def new_case(session, number: str, text: str = "窗口态度差😀𠀀"):  # ty
 
 
 def test_case_numbers_are_daily_and_sequential(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
         a = cases_repo.allocate_number(session=s, at=NOW, tz=TZ)
         b = cases_repo.allocate_number(session=s, at=NOW, tz=TZ)
@@ -50,7 +51,7 @@ def test_case_numbers_are_daily_and_sequential(any_db_url: str) -> None:
 
 
 def test_concurrent_allocations_never_share_a_number(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     got: list[str] = []
 
     def worker() -> None:
@@ -86,7 +87,7 @@ def unlock_rows(db: Database) -> int:
 
 
 def test_audit_chain_verifies_and_detects_an_edit(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     case_with_events(db)
     with db.transaction() as s:
         case = cases_repo.by_number(session=s, number="ZY2611270001")
@@ -95,7 +96,7 @@ def test_audit_chain_verifies_and_detects_an_edit(any_db_url: str) -> None:
     tamper_audit(any_db_url, "UPDATE case_events SET actor = 'someone else' WHERE seq = 2")
     with db.transaction() as s:
         case = cases_repo.by_number(session=s, number="ZY2611270001")
-        assert cases_repo.verify_chain(session=s, case=case) == "event 2 was altered"
+        assert cases_repo.verify_chain(session=s, case=case) == "event 2 was altered (its keyed hash does not match)"
     tamper_audit(any_db_url, "DELETE FROM case_events WHERE seq = 2")
     with db.transaction() as s:
         case = cases_repo.by_number(session=s, number="ZY2611270001")
@@ -103,9 +104,40 @@ def test_audit_chain_verifies_and_detects_an_edit(any_db_url: str) -> None:
     db.dispose()
 
 
+def test_an_owner_who_recomputes_the_hashes_without_the_key_is_caught(any_db_url: str) -> None:
+    """Finding 11: the chain is keyed, so an edit re-hashed with plain SHA-256 (or relabelled as a legacy,
+    unkeyed event) does not verify."""
+    from storage.audit import GENESIS
+    from storage.audit import AuditFields
+    from storage.audit import audit_hash
+
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
+    case_with_events(db)
+    with db.transaction() as s:
+        case = cases_repo.by_number(session=s, number="ZY2611270001")
+        evs = cases_repo.events(session=s, case_id=case.id)
+        prev = GENESIS
+        forged = []
+        for ev in evs:
+            actor = "someone else" if ev.seq == 2 else ev.actor
+            h = audit_hash(prev, AuditFields(case.number, ev.seq, ev.at, actor, ev.action, ev.from_state,
+                                             ev.to_state, ev.note))  # fmt: skip
+            forged.append((ev.seq, actor, prev, h))
+            prev = h
+    for version in (1, 0):  # as keyed events (wrong HMAC) and relabelled as legacy ones (no checkpoint vouches)
+        for seq, actor, prev_hash, h in forged:
+            tamper_audit(any_db_url, f"UPDATE case_events SET actor = '{actor}', prev_hash = '{prev_hash}', hash = '{h}', "
+                                     f"hash_version = {version} WHERE seq = {seq}")  # fmt: skip
+        with db.transaction() as s:
+            case = cases_repo.by_number(session=s, number="ZY2611270001")
+            problem = cases_repo.verify_chain(session=s, case=case)
+        assert problem is not None and problem.startswith("event 1"), problem
+    db.dispose()
+
+
 def test_the_audit_table_is_append_only_for_the_app(any_db_url: str) -> None:
     """RELIABILITY item 64: an UPDATE or DELETE of case_events through the app's engine fails and changes nothing."""
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     case_with_events(db)
     before = audit_rows(db)
     assert len(before) == 3
@@ -138,7 +170,7 @@ def test_the_audit_table_is_append_only_for_the_app(any_db_url: str) -> None:
 
 
 def test_audit_maintenance_unlocks_only_its_own_transaction(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     case_with_events(db)
     with pytest.raises(RuntimeError), db.transaction() as s:  # a failed maintenance leaves everything as it was
         with cases_repo.audit_maintenance(session=s, reason="test", at=NOW):
@@ -167,7 +199,7 @@ def test_audit_maintenance_unlocks_only_its_own_transaction(any_db_url: str) -> 
 
 def test_text_with_emoji_and_rare_characters_is_stored_exactly(any_db_url: str) -> None:
     text = "窗口]]>&<😀𠀀\u200f" + "长" * 5000
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
         new_case(s, "ZY2611270009", text)
     with db.transaction() as s:
@@ -176,7 +208,7 @@ def test_text_with_emoji_and_rare_characters_is_stored_exactly(any_db_url: str) 
 
 
 def test_open_load_counts_active_assignments_of_open_cases(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
         c1 = new_case(s, "ZY2611270001")
         c2 = new_case(s, "ZY2611270002")
@@ -188,7 +220,7 @@ def test_open_load_counts_active_assignments_of_open_cases(any_db_url: str) -> N
 
 
 def test_citizen_touch_opens_the_service_window_only_for_messages(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
         citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=False)
         assert s.get(Citizen, "p1", populate_existing=True).last_message_at is None
@@ -205,7 +237,7 @@ def test_citizen_touch_opens_the_service_window_only_for_messages(any_db_url: st
 
 
 def test_sender_view_reads_binding_and_draft_together_and_the_draft_round_trips(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     draft = {"version": 1, "stage": "describe", "slots": {"text": "窗口态度差😀", "evidence": [{"media_id": "m1"}]}}
     with db.transaction() as s:
         assert turn.sender_view(session=s, pseudonym="p1") == turn.SenderView(None, None)
@@ -229,7 +261,7 @@ def test_sender_view_reads_binding_and_draft_together_and_the_draft_round_trips(
 
 
 def test_inbound_claim_is_once_per_key(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     kw = dict(msg_id="1", msg_type="text", event=None, pseudonym="p", created_at=NOW, received_at=NOW)
     with db.transaction() as s:
         first = inbound.claim(session=s, msg_key="m:1", **kw)
@@ -247,14 +279,14 @@ def test_migrations_down_and_up_keep_the_schema_in_step_with_the_models(any_db_u
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
         inbound.claim(session=s, msg_key="m:keep", msg_id="6054768590064713728", msg_type="text", event=None,
                       pseudonym="p😀", created_at=NOW, received_at=NOW)  # fmt: skip
     db.dispose()
     migrate.downgrade(any_db_url, "0001")
     migrate.upgrade(any_db_url)
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Model.metadata)
     with db.transaction() as s:
@@ -265,7 +297,7 @@ def test_migrations_down_and_up_keep_the_schema_in_step_with_the_models(any_db_u
 
 
 def test_supervisor_counts_are_aggregated_in_the_database(any_db_url: str) -> None:
-    db = Database(any_db_url)
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
         for i, (state, overdue) in enumerate(
             [("assigned", False), ("signed", True), ("closed", True), ("reopened", False)]
