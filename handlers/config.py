@@ -241,3 +241,5 @@ class Retention(_Strict):
     them (closed, merged and rejected cases; the text stays for statistics with names and numbers removed)."""
 
     closed_case_days: int = Field(default=730, ge=1, le=36500)
+    # A crashed push is kept (without its openid) so it can be replayed; after this many days its body goes.
+    dead_letter_days: int = Field(default=30, ge=1, le=3650)

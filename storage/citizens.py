@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from storage._upsert import insert_ignore
+from storage.models import Case
 from storage.models import Citizen
+from storage.models import Dialog
 
 _TOUCH_MESSAGE = sa.text(
     "INSERT INTO citizens (pseudonym, openid, subscribed, first_seen_at, last_message_at) "
@@ -45,3 +47,21 @@ def set_subscribed(*, session: orm.Session, pseudonym: str, subscribed: bool, at
 def openid_for(*, session: orm.Session, pseudonym: str) -> str | None:
     """The only way back from a pseudonym to an openid: callers are the sender and audited reveals."""
     return session.scalar(sa.select(Citizen.openid).where(Citizen.pseudonym == pseudonym))
+
+
+def forget_if_gone(*, session: orm.Session, pseudonym: str, idle_before: datetime) -> bool:
+    """Drop the pseudonym → openid row (and any draft) of a citizen with no case left under that pseudonym and no
+    message since `idle_before`: nothing then maps the anonymised history back to a person."""
+    if session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.pseudonym == pseudonym)):
+        return False
+    row = session.get(Citizen, pseudonym)
+    if row is None:
+        return False
+    last = row.last_message_at or row.first_seen_at
+    if last >= idle_before:
+        return False
+    session.delete(row)
+    draft = session.get(Dialog, pseudonym)
+    if draft is not None:
+        session.delete(draft)
+    return True

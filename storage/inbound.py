@@ -85,3 +85,29 @@ def dead_letters(*, session: orm.Session, unresolved_only: bool = True) -> list[
 
 def count(*, session: orm.Session) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(InboundRecord)) or 0
+
+
+def scrub_before(*, session: orm.Session, pseudonym: str, before: datetime, anonymous: str) -> int:
+    """Older ledger rows of a sender lose what points at them: the reply (it may echo a name or a phone), the
+    pseudonym, and a key that contains the pseudonym (event keys). Returns the rows changed."""
+    rows = list(
+        session.scalars(
+            sa.select(InboundRecord).where(InboundRecord.pseudonym == pseudonym, InboundRecord.received_at < before)
+        )
+    )
+    for row in rows:
+        row.reply_text = None
+        row.pseudonym = anonymous
+        if row.msg_key.startswith("e:"):
+            row.msg_key = f"x:{row.id}"
+    return len(rows)
+
+
+def expire_dead_letters(*, session: orm.Session, before: datetime) -> int:
+    """Dead letters older than `before` keep their reason and key, not their body."""
+    result = session.execute(
+        sa.update(DeadLetter)
+        .where(DeadLetter.received_at < before, DeadLetter.payload.is_not(None))
+        .values(payload=None)
+    )
+    return int(result.rowcount or 0)

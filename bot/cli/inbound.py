@@ -13,6 +13,9 @@ from flask.cli import with_appcontext
 from bot.runtime import runtime
 from bot.service import intake
 from bot.wechat.protocol import Malformed
+from bot.wechat.protocol import kept_pseudonym
+from bot.wechat.protocol import with_sender
+from storage import citizens
 from storage.models import DeadLetter
 from storage.models import InboundRecord
 
@@ -84,6 +87,13 @@ def deadletters_replay(ids: tuple[int, ...]) -> None:
                 click.echo(f"{dl_id}: nothing to replay")
                 continue
             payload, key = row.payload, row.msg_key
+            pseudonym = kept_pseudonym(payload)
+            openid = citizens.openid_for(session=session, pseudonym=pseudonym) if pseudonym else None
+            if pseudonym and openid is None:
+                click.echo(f"{dl_id}: the sender is no longer known (anonymised or expired); nothing to replay")
+                continue
+            if openid is not None:
+                payload = with_sender(payload, openid)
             session.execute(sa.delete(InboundRecord).where(InboundRecord.msg_key == key))
         try:
             msg = rt.protocol.parse(payload, rt.pseudonymize, rt.now().timestamp())

@@ -22,6 +22,7 @@ from bot import ratelimit
 from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import notify
+from bot.wechat.protocol import without_sender
 from handlers import binding
 from handlers import dispatch as d
 from handlers.binding import BindCheck
@@ -339,13 +340,17 @@ def _dead_letter_crash(rt: Runtime, msg: InboundMessage, plaintext: str, exc: Ex
             assert stored is not None
             return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
         inbound_repo.finish(session=session, record_id=record_id, outcome="failed", reply_text=reply, at=now)
+        # The replay finds the openid here (the dead letter keeps only the pseudonym).
+        citizens.touch(session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now,
+                       message=msg.msg_type != "event")  # fmt: skip
         inbound_repo.add_dead_letter(
             session=session,
             stage="handler",
             reason=f"{type(exc).__name__} while handling",
             received_at=now,
             msg_key=msg.key,
-            payload=plaintext,
+            # Enough to replay it, nothing more: the openid is swapped for the pseudonym (restored at replay).
+            payload=without_sender(plaintext, msg.pseudonym),
         )
     return Outcome(reply, now, False, "failed")
 

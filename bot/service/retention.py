@@ -7,6 +7,9 @@ FixMyStreet's Inactive.pm: the text stays for statistics with numbers and names 
 their media ids and paths (status `purged`), staff/citizen messages and the citizen-facing last note are
 scrubbed, the location is dropped, the pseudonym becomes "anon" (also on the case's outbox rows), and an
 `anonymise` event is appended to the audit chain — earlier events are never edited, so the chain still verifies.
+The citizen's pushes older than the cutoff lose their stored replies and pseudonym, and when nothing of theirs is
+left the pseudonym → openid row goes too. Dead letters (kept without the openid) lose their body after
+`retention.dead_letter_days`.
 Runs are idempotent (an anonymised case no longer matches) and logged with counts only.
 """
 
@@ -29,6 +32,8 @@ from handlers.anonymise import ANONYMOUS
 from handlers.anonymise import scrub_text
 from handlers.lifecycle import FINAL_STATES
 from storage import cases as cases_repo
+from storage import citizens
+from storage import inbound
 from storage.models import Case
 from storage.models import CaseMessage
 from storage.models import Evidence
@@ -69,6 +74,7 @@ class RetentionReport:
     file_errors: int = 0
     messages: int = 0
     outbox_rows: int = 0
+    dead_letters: int = 0
     plans: list[CasePlan] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
@@ -122,7 +128,8 @@ def _plan(session: orm.Session, case: Case, root: Path) -> tuple[CasePlan, list[
     return plan, files
 
 
-def _anonymise(session: orm.Session, case: Case, now: datetime, days: int) -> None:
+def _anonymise(session: orm.Session, case: Case, now: datetime, days: int, cutoff: datetime) -> None:
+    pseudonym = case.pseudonym
     contact = session.get(ReporterContact, case.id)
     names = [contact.real_name] if contact is not None else []
     if contact is not None:
@@ -147,6 +154,11 @@ def _anonymise(session: orm.Session, case: Case, now: datetime, days: int) -> No
     # Appended, never edited: the chain up to here still verifies, and this event says what happened.
     cases_repo.append_event(session=session, case=case, at=now, actor="system", action="anonymise",
                             from_state=case.state, to_state=case.state, note=f"保留期满（{days}天）")  # fmt: skip
+    # What else points at the person: their older pushes and our replies (which may echo a name or a phone), and,
+    # once nothing of theirs is left, the pseudonym → openid row itself.
+    session.flush()
+    inbound.scrub_before(session=session, pseudonym=pseudonym, before=cutoff, anonymous=ANONYMOUS)
+    citizens.forget_if_gone(session=session, pseudonym=pseudonym, idle_before=cutoff)
 
 
 def run(rt: Runtime, *, now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> RetentionReport:
@@ -173,7 +185,7 @@ def run(rt: Runtime, *, now: datetime | None = None, days: int | None = None, dr
                 report.messages += plan.messages
                 report.outbox_rows += plan.outbox_rows
                 if not dry_run:
-                    _anonymise(session, case, now, days)
+                    _anonymise(session, case, now, days, report.cutoff)
                     doomed.extend(files)
         # Files go after the commit: a rolled-back batch keeps its evidence.
         for path in doomed:
@@ -186,6 +198,10 @@ def run(rt: Runtime, *, now: datetime | None = None, days: int | None = None, dr
                 report.file_errors += 1
         if len(batch) < BATCH:
             break
+    if not dry_run:
+        keep = timedelta(days=rt.settings.city.retention.dead_letter_days)
+        with rt.db.transaction() as session:
+            report.dead_letters = inbound.expire_dead_letters(session=session, before=now - keep)
     log.info(
         "retention %s cases=%d contacts=%d evidence_rows=%d files_deleted=%d file_errors=%d messages=%d days=%d",
         "dry-run" if dry_run else "run",

@@ -318,3 +318,23 @@ def render_text_reply(*, to_user: str, from_user: str, content: str, create_time
         f"<CreateTime>{create_time}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
         f"<Content>{cdata(fit_reply(content))}</Content></xml>"
     )
+
+
+_FROM = re.compile(r"<FromUserName>\s*(?:<!\[CDATA\[)?([^<\]]*)(?:\]\]>)?\s*</FromUserName>")
+PSEUDONYM_MARK = "pseudonym:"
+
+
+def without_sender(plaintext: str, pseudonym: str) -> str:
+    """The push with its openid replaced by the sender's pseudonym: what a dead letter keeps for a replay."""
+    return _FROM.sub(lambda _m: f"<FromUserName><![CDATA[{PSEUDONYM_MARK}{pseudonym}]]></FromUserName>", plaintext, 1)
+
+
+def kept_pseudonym(payload: str) -> str | None:
+    m = _FROM.search(payload)
+    value = m.group(1) if m else ""
+    return value[len(PSEUDONYM_MARK) :] if value.startswith(PSEUDONYM_MARK) else None
+
+
+def with_sender(payload: str, openid: str) -> str:
+    """A kept push with the openid put back (looked up from the citizens table at replay time)."""
+    return _FROM.sub(lambda _m: f"<FromUserName><![CDATA[{openid}]]></FromUserName>", payload, 1)

@@ -216,3 +216,37 @@ def test_the_default_period_comes_from_config(app, db_url: str, old_cases: dict,
     clock.advance(days=731)
     result = app.test_cli_runner().invoke(args=["retention", "run", "--dry-run", "--json"])
     assert json.loads(result.stdout)["cases"] == 3  # now the recent one is old too; the open one never counts
+
+
+def test_anonymisation_leaves_no_identity_behind(app, db_url: str, old_cases: dict[str, Any]) -> None:  # type: ignore[no-untyped-def]
+    """Finding 5: after a run, nothing maps the anonymised history back to the person who reported it."""
+    rt = runtime(app)
+    gone, stays = rt.pseudonymize("o_old_2"), rt.pseudonymize("o_old_3")  # rejected 40 days ago; still open
+    assert rows(db_url, f"SELECT count(*) FROM inbound_messages WHERE pseudonym = '{gone}'")[0][0] > 0
+    result = app.test_cli_runner().invoke(args=["retention", "run", "--older-than-days", "30", "--json"])
+    assert result.exit_code == 0, result.output
+    assert rows(db_url, f"SELECT count(*) FROM inbound_messages WHERE pseudonym = '{gone}'") == [(0,)]
+    assert rows(db_url, f"SELECT count(*) FROM inbound_messages WHERE msg_key LIKE '%{gone}%'") == [(0,)]
+    replies = " ".join(r[0] or "" for r in rows(db_url, "SELECT reply_text FROM inbound_messages"))
+    assert PHONE[-4:] not in replies and PHONE[:3] + "****" not in replies
+    assert rows(db_url, f"SELECT count(*) FROM citizens WHERE pseudonym = '{gone}'") == [(0,)]
+    assert rows(db_url, "SELECT count(*) FROM citizens WHERE openid = 'o_old_2'") == [(0,)]
+    # A citizen with an open case keeps everything: their case is still being worked.
+    assert rows(db_url, f"SELECT count(*) FROM citizens WHERE pseudonym = '{stays}'") == [(1,)]
+    assert rows(db_url, f"SELECT count(*) FROM inbound_messages WHERE pseudonym = '{stays}'")[0][0] > 0
+
+
+def test_a_dead_letter_keeps_no_openid_and_its_body_expires(app, wechat: WeChat, db_url: str, clock: Clock,
+                                                            monkeypatch) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+    import bot.service.intake
+
+    real = bot.service.intake.dispatch
+    monkeypatch.setattr(bot.service.intake, "dispatch", lambda msg, ctx: (_ for _ in ()).throw(RuntimeError("bug")))
+    wechat.text("昨天在车管所办驾照被刁难", "o_crash_citizen")
+    monkeypatch.setattr(bot.service.intake, "dispatch", real)
+    ((payload,),) = rows(db_url, "SELECT payload FROM dead_letters")
+    pseudonym = runtime(app).pseudonymize("o_crash_citizen")
+    assert "o_crash_citizen" not in payload and f"pseudonym:{pseudonym}" in payload
+    clock.advance(days=31)  # retention.dead_letter_days is 30
+    assert app.test_cli_runner().invoke(args=["retention", "run"]).exit_code == 0
+    assert rows(db_url, "SELECT payload, reason FROM dead_letters") == [(None, "RuntimeError while handling")]
