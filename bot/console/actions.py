@@ -13,6 +13,7 @@ from sqlalchemy import orm
 
 from bot.console.base import Viewer
 from bot.console.scope import by_number_in_scope
+from bot.console.scope import may_touch
 from bot.runtime import Runtime
 from bot.service import casework
 from handlers.lifecycle import FINAL_STATES
@@ -56,6 +57,15 @@ class ActionError(Exception):
     """A request that cannot be carried out; the message is Chinese and safe to show."""
 
 
+RECUSED = "回避：您所属的单位与该工单有关，不能办理。"
+
+
+def _recusal(rt: Runtime, v: Viewer, case: Case) -> None:
+    # The scope already hides such a case (404); this holds even if a path ever forgets the scope.
+    if not may_touch(v, case.respondent_unit, rt.settings.city):
+        raise ActionError(RECUSED)
+
+
 def available(case: Case, v: Viewer) -> list[tuple[str, ActionSpec]]:
     """The lifecycle steps this viewer may take on this case now (role and current state)."""
     return [(name, spec) for name, spec in ACTIONS.items() if v.role in spec.roles and can(case.state, name)]
@@ -90,6 +100,7 @@ def apply(session: orm.Session, rt: Runtime, v: Viewer, case: Case, action: str,
     spec = ACTIONS.get(action)
     if spec is None or v.role not in spec.roles:
         raise PermissionError(action)
+    _recusal(rt, v, case)
     text = _note(note, spec)
     n_days: int | None = None
     if spec.days:
@@ -118,6 +129,7 @@ def _merge_target(session: orm.Session, rt: Runtime, v: Viewer, case: Case, targ
 def reclassify(session: orm.Session, rt: Runtime, v: Viewer, case: Case, category: str, now: datetime) -> str:
     """Change the category (the unit changes only at the triage desk); kept as a correction for training."""
     city = rt.settings.city
+    _recusal(rt, v, case)
     if not may_reclassify(case, v):
         raise ActionError("此工单当前不能改分类")
     if city.category(category) is None:

@@ -2,7 +2,7 @@
 and the weekly digest pages. Figures come from `handlers.digest` so the console, the ledger and the digest agree.
 
 Unit heads see only their own unit's figures and never a case number; supervisors see their units; the office
-sees everything.
+sees everything but the units it must stay away from (回避).
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 def visible_units(rt: Runtime, v: Viewer) -> list[str]:
     """The units whose figures this viewer may see, in configuration order."""
     codes = [u.code for u in rt.settings.city.units]
+    blocked = conflicted_units(v, rt.settings.city)
     if v.role == "office":
-        return codes
+        return [c for c in codes if c not in blocked]
     if v.role == "supervisor":
-        blocked = conflicted_units(v, rt.settings.city)
         return [c for c in codes if c in v.units and c not in blocked]
     if v.role == "unit_head":
         return [c for c in codes if c in v.units]
