@@ -1,7 +1,7 @@
 """Lifecycle actions from the console: who may take which, what each needs, and applying it through casework.
 
-Every step goes through `bot.service.casework.act` (transition table, audit chain, notices); the two steps that are not
-transitions — reclassify (kept as a training correction) and reveal — append their own audit events here.
+Every step goes through `bot.service.casework.act` (transition table, audit chain, notices); reclassify, which is not a
+transition (it is kept as a training correction), appends its own audit event here. 查看身份: `reveal_rules.py`.
 """
 
 from __future__ import annotations
@@ -144,14 +144,3 @@ def reclassify(session: orm.Session, rt: Runtime, v: Viewer, case: Case, categor
     cases_repo.append_event(session=session, case=case, at=now, actor=v.actor, action="reclassify",
                             from_state=case.state, to_state=case.state, note=f"类别 {before} → {category}")  # fmt: skip
     return "已改分类，并记为分类纠正（用于模型训练）。"
-
-
-def reveal(session: orm.Session, v: Viewer, case: Case, reason: str, now: datetime) -> None:
-    """Audit the reveal in the case's hash chain before anything is shown."""
-    if v.role != "office":
-        raise PermissionError("reveal")
-    reason = " ".join(reason.split())
-    if len(reason) < 4:
-        raise ActionError("请写明查看反映人身份的理由（至少 4 个字）")
-    cases_repo.append_event(session=session, case=case, at=now, actor=v.actor, action="reveal",
-                            from_state=case.state, to_state=case.state, note=f"理由：{reason[:200]}")  # fmt: skip

@@ -187,10 +187,16 @@ def digest_page(week: str) -> str:
         listed: dict[str, str] = {}
         if v.sees_cases:
             numbers = set(d.overdue) | set(d.escalated) | set(d.typical_good) | set(d.typical_bad)
+            numbers |= {r.number for r in d.reveals}
             listed = case_scope.public_ids(session=s, where=case_filter(v, city), numbers=sorted(numbers))
     text = None
     if v.role == "office":
-        text = figures.render(d, city)
+        # The office's whole paper, less anything about a unit this account must stay away from (回避).
+        text = figures.render(dataclasses.replace(
+            d, ranking=[u for u in d.ranking if u.unit in units], overdue=[n for n in d.overdue if n in listed],
+            escalated=[n for n in d.escalated if n in listed], hot_spots=[h for h in d.hot_spots if h["unit"] in units],
+            typical_good=[n for n in d.typical_good if n in listed], typical_bad=[n for n in d.typical_bad if n in listed],
+            reveals=[r for r in d.reveals if r.number in listed]), city)  # fmt: skip
     elif v.supervisor_id and any(sup.id == v.supervisor_id for sup in city.supervisors):
         text = figures.render(d, city, for_supervisor=v.supervisor_id)
 
