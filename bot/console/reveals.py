@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import click
+import sqlalchemy as sa
 from flask import Response
 from flask import abort
 from flask import flash
@@ -114,8 +115,6 @@ reveal_cli = AppGroup("reveal", help="Two-person 查看身份: list, approve or 
 @click.option("--json", "as_json", is_flag=True, help="JSON lines.")
 def reveal_list_cmd(everything: bool, as_json: bool) -> None:
     """Pending requests (never the identity: case number, requester, reason)."""
-    import sqlalchemy as sa
-
     rt = runtime()
     with rt.db.transaction() as s:
         found = reveals_repo.listing(session=s, where=sa.true(), status=None if everything else reveals_repo.PENDING,
