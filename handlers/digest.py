@@ -9,7 +9,8 @@ Pure: the caller passes plain `CaseFacts` rows. Definitions, so every page, expo
   answered, the share answered by the deadline;
 - 满意率: of the ratings given in [start, end), the share with an outcome other than 未解决 and conduct other
   than 不满意;
-- overdue: cases of the unit flagged 超期 and still open at `as_of`.
+- overdue: cases of the unit flagged 超期 and still open at `as_of`;
+- reveals (the office's paper only): the 查看身份 requests approved in [start, end), without any identity.
 A rate with an empty denominator is None ("—"), never 0 or 100 %.
 """
 
@@ -28,6 +29,7 @@ from typing import Any
 from handlers.config import CityConfig
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import STATES
+from handlers.masking import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,16 @@ def pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
 
+@dataclass(frozen=True, slots=True)
+class RevealLine:
+    """One approved 查看身份 of the week, for the office's paper: who asked, who approved, why — never the identity."""
+
+    number: str
+    requested_by: str
+    approved_by: str
+    reason: str
+
+
 @dataclass
 class Digest:
     """One week's digest: figures per unit, the ranking, what each supervisor has, what to look at."""
@@ -137,6 +149,7 @@ class Digest:
     hot_spots: list[dict[str, Any]] = field(default_factory=list)
     typical_good: list[str] = field(default_factory=list)
     typical_bad: list[str] = field(default_factory=list)
+    reveals: list[RevealLine] = field(default_factory=list)
 
 
 def week_start(week: str, tz: tzinfo) -> datetime:
@@ -190,6 +203,9 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
         )
     lines.append(f"超期工单 {len(d.overdue)} 件：{'、'.join(d.overdue) or '无'}")
     lines.append(f"督办工单 {len(d.escalated)} 件：{'、'.join(d.escalated) or '无'}")
+    lines.append(f"查看反映人身份 {len(d.reveals)} 次（双人审批）{'：' if d.reveals else '：无'}")
+    lines += [f"  {r.number}：申请人 {r.requested_by}，批准人 {r.approved_by}，理由：{mask_text(r.reason)}"
+              for r in d.reveals]  # fmt: skip
     if d.hot_spots:
         spots = [f"{city.unit_name(h['unit'])}{h['window'] + '号窗口' if h['window'] else ''}（{h['reporters']}人）"
                  for h in d.hot_spots]  # fmt: skip

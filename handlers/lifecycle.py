@@ -102,6 +102,10 @@ ACTION_LABELS: dict[str, str] = {
     "supplement": "补充",
     "citizen_answer": "市民回复",
     "reveal": "查看身份",
+    "reveal_request": "申请查看身份",
+    "reveal_approve": "批准查看身份",
+    "reveal_decline": "驳回查看身份",
+    "reveal_view": "查看身份",
     "overdue": "超期",
 }
 

@@ -3,8 +3,11 @@ export, search, dashboard, ledger).
 
 - office (治庸办): every case;
 - supervisor: the cases of the units on their account, plus any case assigned to their configured supervisor id
-  (triage, discipline) — never a case about the unit they belong to or its parents (回避);
+  (triage, discipline);
 - unit_head, admin: no case at all (a unit head's unit may be the accused; they get aggregate figures only).
+回避 applies to every role: never a case about the unit a person belongs to, nor about a unit below it (a person of
+a parent unit is conflicted for its children). Account rules keep office accounts out of the units, and this rule
+holds even for a row that slipped past them.
 Pure: the caller turns the answer into a query (`storage.case_scope`).
 """
 
@@ -42,7 +45,7 @@ class Visibility:
 
 def as_supervisor(member: StaffMember, city: CityConfig) -> Supervisor:
     """The account in the shape `handlers.routing.conflicted` understands."""
-    return Supervisor(id=member.supervisor_id or "staff_account", name=member.name, member_of=member.member_of or city.office_code,
+    return Supervisor(id=member.supervisor_id or "staff_account", name=member.name or "staff", member_of=member.member_of or city.office_code,
                       units=member.units or (city.office_code,), role="supervisor")  # fmt: skip
 
 
@@ -54,7 +57,12 @@ def conflicted_units(member: StaffMember, city: CityConfig) -> tuple[str, ...]:
 
 def visibility(member: StaffMember, city: CityConfig) -> Visibility:
     if member.role == "office":
-        return Visibility(everything=True)
+        return Visibility(everything=True, blocked=conflicted_units(member, city))
     if member.role != "supervisor" or not (member.units or member.supervisor_id):
         return Visibility(nothing=True)
     return Visibility(units=member.units, assigned_to=member.supervisor_id, blocked=conflicted_units(member, city))
+
+
+def may_touch(member: StaffMember, unit: str | None, city: CityConfig) -> bool:
+    """False when a case about `unit` is one this person must stay away from (回避), whatever their role."""
+    return unit is None or unit not in conflicted_units(member, city)

@@ -364,7 +364,8 @@ class ReminderStep(Model):
 
 
 class StaffAccount(Model):
-    """A console account (督办员, unit head, 治庸办, admin). Passwords are stored only as salted slow hashes."""
+    """A console account (督办员, unit head, 治庸办, admin). Passwords are stored only as salted slow hashes; its
+    sign-ins are rows of `staff_sessions` (storage.console_models)."""
 
     __tablename__ = "staff_accounts"
 
@@ -377,8 +378,6 @@ class StaffAccount(Model):
     member_of: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))  # for 回避: the unit the person belongs to
     supervisor_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(32), unique=True)  # config.yaml supervisor
     active: orm.Mapped[bool] = orm.mapped_column(default=True)
-    # Bumped on disable or password change: every session signed with an older epoch is dead at once.
-    session_epoch: orm.Mapped[int] = orm.mapped_column(default=0)
     created_at: orm.Mapped[datetime]
     last_login_at: orm.Mapped[datetime | None]
 

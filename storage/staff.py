@@ -1,6 +1,8 @@
-"""Repository for console staff accounts, failed sign-ins (throttling) and the console access log. Never commits.
+"""Repository for console staff accounts, their server-side sessions, failed sign-ins (throttling) and the console
+access log. Never commits.
 
-Passwords arrive here already hashed: hashing belongs to `bot/` (werkzeug), storage only keeps the result.
+Passwords arrive here already hashed: hashing belongs to `bot/` (werkzeug), storage only keeps the result. Session
+ids arrive as SHA-256 hex digests: the id itself lives only in the signed cookie.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage.console_models import StaffSession
 from storage.models import LoginFailure
 from storage.models import StaffAccount
 from storage.models import StaffEvent
@@ -41,7 +44,6 @@ def add(
         member_of=member_of,
         supervisor_id=supervisor_id,
         active=True,
-        session_epoch=0,
         created_at=now,
     )
     session.add(account)
@@ -65,15 +67,60 @@ def list_all(*, session: orm.Session) -> list[StaffAccount]:
     return list(session.scalars(sa.select(StaffAccount).order_by(StaffAccount.username)))
 
 
-def set_active(*, session: orm.Session, account: StaffAccount, active: bool) -> None:
-    """Enable or disable; disabling bumps the epoch so the account's open sessions die on their next request."""
+def set_active(*, session: orm.Session, account: StaffAccount, active: bool, now: datetime) -> int:
+    """Enable or disable; disabling revokes every open session of the account. Returns the sessions revoked."""
     account.active = active
-    account.session_epoch += 1
+    return 0 if active else revoke_all_sessions(session=session, staff_id=account.id, now=now)
 
 
-def set_password(*, session: orm.Session, account: StaffAccount, password_hash: str) -> None:
+def set_password(*, session: orm.Session, account: StaffAccount, password_hash: str, now: datetime) -> int:
+    """A new password hash; every open session of the account is revoked. Returns the sessions revoked."""
     account.password_hash = password_hash
-    account.session_epoch += 1
+    return revoke_all_sessions(session=session, staff_id=account.id, now=now)
+
+
+def open_session(*, session: orm.Session, staff_id: int, token_hash: str, now: datetime,
+                 user_agent_hash: str | None) -> StaffSession:  # fmt: skip
+    row = StaffSession(token_hash=token_hash, staff_id=staff_id, created_at=now, last_seen_at=now,
+                       user_agent_hash=user_agent_hash)  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row
+
+
+def live_session(*, session: orm.Session, token_hash: str,
+                 started_after: datetime) -> tuple[StaffSession, StaffAccount] | None:  # fmt: skip
+    """The session and its account when the session is not revoked, started after `started_after` (the absolute
+    lifetime) and the account is active; otherwise None."""
+    row = session.execute(
+        sa.select(StaffSession, StaffAccount)
+        .join(StaffAccount, StaffAccount.id == StaffSession.staff_id)
+        .where(
+            StaffSession.token_hash == token_hash,
+            StaffSession.revoked_at.is_(None),
+            StaffSession.created_at > started_after,
+            StaffAccount.active.is_(True),
+        )  # fmt: skip
+    ).one_or_none()
+    return (row[0], row[1]) if row is not None else None
+
+
+def revoke_session(*, session: orm.Session, token_hash: str, now: datetime) -> bool:
+    result = session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.token_hash == token_hash, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def revoke_all_sessions(*, session: orm.Session, staff_id: int, now: datetime) -> int:
+    result = session.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.staff_id == staff_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def record_failure(*, session: orm.Session, key: str, address_key: str, at: datetime) -> None:

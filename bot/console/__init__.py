@@ -1,7 +1,7 @@
 """The supervisor console (`/console/…`), the ledger (`/ledger.xlsx`) and the Open311 API (`/open311/v2/…`).
 
 `init_app(app)` sets the session cookie's flags, registers the blueprints, their security headers and generic
-error pages (the `staff`, `ledger`, `open311`, `corrections` commands are added by `bot.cli`). Scope: `scope.py`.
+error pages (the `staff`, `reveal`, `ledger`, `open311`, `corrections` commands are added by `bot.cli`). Scope: `scope.py`.
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
     from bot.console import dashboard  # noqa: F401
     from bot.console import ledger  # noqa: F401
     from bot.console import open311
+    from bot.console import reveals  # noqa: F401
     from bot.console import staff_admin  # noqa: F401
     from bot.console import triage  # noqa: F401
     from bot.console import views_case  # noqa: F401

@@ -2,7 +2,8 @@
 
 An account may be linked to a supervisor in config.yaml; it then takes that person's units, unit and name, and
 its assignments define what it handles. 回避 is checked here too: a supervisor account never covers the unit
-its holder belongs to.
+its holder belongs to, and an office or admin account never belongs to one of the city's units at all (those
+accounts reach every case; they belong to a handling body such as zyb or jw).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def resolve(city: CityConfig, *, username: str, role: str, units: Sequence[str],
         member = member_of or default_member
     if member not in known:
         raise AccountError(f"未知所属单位：{member}")
+    if role in ("office", "admin") and city.unit(member) is not None:
+        raise AccountError(f"回避：{member}（{city.unit_name(member)}）是被督办单位，其人员不能开设治庸办或系统管理员账号；"
+                           f"所属单位请填写督办机构（{', '.join(b.code for b in city.handling_bodies)}）")  # fmt: skip
     if role == "supervisor":
         me = Supervisor(id=supervisor_id or "staff_account", name=username, member_of=member, units=chosen)
         clash = [u for u in chosen if city.unit(u) is not None and conflicted(me, u, city)]

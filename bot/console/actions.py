@@ -1,7 +1,7 @@
 """Lifecycle actions from the console: who may take which, what each needs, and applying it through casework.
 
-Every step goes through `bot.service.casework.act` (transition table, audit chain, notices); the two steps that are not
-transitions — reclassify (kept as a training correction) and reveal — append their own audit events here.
+Every step goes through `bot.service.casework.act` (transition table, audit chain, notices); reclassify, which is not a
+transition (it is kept as a training correction), appends its own audit event here. 查看身份: `reveal_rules.py`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from sqlalchemy import orm
 
 from bot.console.base import Viewer
 from bot.console.scope import by_number_in_scope
+from bot.console.scope import may_touch
 from bot.runtime import Runtime
 from bot.service import casework
 from handlers.lifecycle import FINAL_STATES
@@ -56,6 +57,15 @@ class ActionError(Exception):
     """A request that cannot be carried out; the message is Chinese and safe to show."""
 
 
+RECUSED = "回避：您所属的单位与该工单有关，不能办理。"
+
+
+def _recusal(rt: Runtime, v: Viewer, case: Case) -> None:
+    # The scope already hides such a case (404); this holds even if a path ever forgets the scope.
+    if not may_touch(v, case.respondent_unit, rt.settings.city):
+        raise ActionError(RECUSED)
+
+
 def available(case: Case, v: Viewer) -> list[tuple[str, ActionSpec]]:
     """The lifecycle steps this viewer may take on this case now (role and current state)."""
     return [(name, spec) for name, spec in ACTIONS.items() if v.role in spec.roles and can(case.state, name)]
@@ -90,6 +100,7 @@ def apply(session: orm.Session, rt: Runtime, v: Viewer, case: Case, action: str,
     spec = ACTIONS.get(action)
     if spec is None or v.role not in spec.roles:
         raise PermissionError(action)
+    _recusal(rt, v, case)
     text = _note(note, spec)
     n_days: int | None = None
     if spec.days:
@@ -118,6 +129,7 @@ def _merge_target(session: orm.Session, rt: Runtime, v: Viewer, case: Case, targ
 def reclassify(session: orm.Session, rt: Runtime, v: Viewer, case: Case, category: str, now: datetime) -> str:
     """Change the category (the unit changes only at the triage desk); kept as a correction for training."""
     city = rt.settings.city
+    _recusal(rt, v, case)
     if not may_reclassify(case, v):
         raise ActionError("此工单当前不能改分类")
     if city.category(category) is None:
@@ -132,14 +144,3 @@ def reclassify(session: orm.Session, rt: Runtime, v: Viewer, case: Case, categor
     cases_repo.append_event(session=session, case=case, at=now, actor=v.actor, action="reclassify",
                             from_state=case.state, to_state=case.state, note=f"类别 {before} → {category}")  # fmt: skip
     return "已改分类，并记为分类纠正（用于模型训练）。"
-
-
-def reveal(session: orm.Session, v: Viewer, case: Case, reason: str, now: datetime) -> None:
-    """Audit the reveal in the case's hash chain before anything is shown."""
-    if v.role != "office":
-        raise PermissionError("reveal")
-    reason = " ".join(reason.split())
-    if len(reason) < 4:
-        raise ActionError("请写明查看反映人身份的理由（至少 4 个字）")
-    cases_repo.append_event(session=session, case=case, at=now, actor=v.actor, action="reveal",
-                            from_state=case.state, to_state=case.state, note=f"理由：{reason[:200]}")  # fmt: skip

@@ -1,5 +1,10 @@
 """Sign-in, sign-out, the viewer of each request, role checks and throttled failed sign-ins.
 
+Sessions are kept server-side: the signed cookie carries only a random session id (and the CSRF token), the
+database keeps its SHA-256 in `staff_sessions`, and every request checks that row: not revoked, the account
+active, younger than SESSION_LIFETIME. Sign-out revokes the row, so a copied cookie dies with it; a password
+change or a disabled account revokes every row of the account (`storage.staff`).
+
 Passwords are hashed with werkzeug's scrypt. A wrong username and a wrong password get the same answer, in the
 same time (a dummy hash is checked when the account does not exist), and failures are counted per username +
 address (5 in 15 minutes) and per address (50), so guessing is slow and nothing tells which accounts exist.
@@ -13,7 +18,6 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from datetime import timedelta
 from typing import Any
 from typing import TypeVar
@@ -45,7 +49,8 @@ log = logging.getLogger("zhiyong.console")
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5  # per username + address
 MAX_FAILURES_PER_ADDRESS = 50  # one address spraying many usernames (behind a proxy: see ProxyFix)
-SESSION_LIFETIME = timedelta(hours=10)  # a working day; then sign in again
+SESSION_LIFETIME = timedelta(hours=10)  # a working day from sign-in; then sign in again, however active
+TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
 MIN_PASSWORD_CHARS = 10
 BAD_LOGIN = "用户名或密码错误。"
 THROTTLED = "登录失败次数过多，请 15 分钟后再试。"
@@ -99,26 +104,33 @@ def log_access(session_: orm.Session, action: str, target: str | None = None, de
                          target=target, detail=detail[:300] if detail else None)  # fmt: skip
 
 
+def token_hash(token: str) -> str:
+    """What the database keeps of a session id: its SHA-256 (a stolen table holds no usable cookie)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _user_agent_hash() -> str | None:
+    agent = request.headers.get("User-Agent")
+    return hashlib.sha256(agent.encode("utf-8")).hexdigest() if agent else None
+
+
 def _guard_and_load_viewer() -> None:
     check_csrf()
     g.viewer = None
-    staff_id = session.get("staff")
-    if not isinstance(staff_id, int):
+    token = session.get("sid")
+    if not isinstance(token, str) or not token:
         return
     rt = runtime()
+    now = rt.now()
     with rt.db.transaction() as s:
-        account = staff_repo.get(session=s, staff_id=staff_id)
-        fresh = False
-        started = session.get("at")
-        if isinstance(started, str):
-            try:
-                fresh = rt.now() - datetime.fromisoformat(started) < SESSION_LIFETIME
-            except ValueError:
-                fresh = False
-        if account is None or not account.active or account.session_epoch != session.get("epoch") or not fresh:
-            # Disabled, password changed, or simply too old: the session ends here.
-            session.pop("staff", None)
+        found = staff_repo.live_session(session=s, token_hash=token_hash(token), started_after=now - SESSION_LIFETIME)
+        if found is None:
+            # Signed out, revoked (password changed, account disabled) or simply too old: the session ends here.
+            session.pop("sid", None)
             return
+        row, account = found
+        if now - row.last_seen_at >= TOUCH_EVERY:
+            row.last_seen_at = now
         g.viewer = to_viewer(account)
 
 
@@ -198,11 +210,17 @@ def login_submit() -> tuple[str, int] | Response:
                 staff_repo.clear_failures(session=s, key=key)
                 account.last_login_at = now
                 staff_repo.log_event(session=s, at=now, staff_id=account.id, action="login")
-                # A fresh session (and CSRF token) at every sign-in: nothing set before it survives.
+                # A fresh session (and CSRF token) at every sign-in: nothing set before it survives, and a session
+                # this browser still held is revoked rather than left alive for whoever copied its cookie.
+                previous = session.get("sid")
+                if isinstance(previous, str) and previous:
+                    staff_repo.revoke_session(session=s, token_hash=token_hash(previous), now=now)
+                token = secrets.token_urlsafe(32)
+                staff_repo.open_session(session=s, staff_id=account.id, token_hash=token_hash(token), now=now,
+                                        user_agent_hash=_user_agent_hash())  # fmt: skip
                 session.clear()
                 session.permanent = True
-                session.update(staff=account.id, epoch=account.session_epoch, at=now.isoformat(),
-                               csrf=secrets.token_urlsafe(32))  # fmt: skip
+                session.update(sid=token, csrf=secrets.token_urlsafe(32))
                 log.info("console login staff=%s", account.id)
                 return redirect(next_url or home_for(to_viewer(account)))  # type: ignore[return-value]
             staff_repo.record_failure(session=s, key=key, address_key=address_key, at=now)
@@ -215,9 +233,12 @@ def login_submit() -> tuple[str, int] | Response:
 @bp.post("/logout")
 def logout() -> Response:
     v = current_viewer()
-    if v is not None:
+    token = session.get("sid")
+    if v is not None and isinstance(token, str):
         rt = runtime()
         with rt.db.transaction() as s:
+            # The row, not the browser, decides: once revoked, a copy of this cookie signs nobody in.
+            staff_repo.revoke_session(session=s, token_hash=token_hash(token), now=rt.now())
             log_access(s, "logout")
     session.clear()
     return redirect(url_for("console.login"))  # type: ignore[return-value]

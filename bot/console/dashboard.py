@@ -2,7 +2,7 @@
 and the weekly digest pages. Figures come from `handlers.digest` so the console, the ledger and the digest agree.
 
 Unit heads see only their own unit's figures and never a case number; supervisors see their units; the office
-sees everything.
+sees everything but the units it must stay away from (回避).
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 def visible_units(rt: Runtime, v: Viewer) -> list[str]:
     """The units whose figures this viewer may see, in configuration order."""
     codes = [u.code for u in rt.settings.city.units]
+    blocked = conflicted_units(v, rt.settings.city)
     if v.role == "office":
-        return codes
+        return [c for c in codes if c not in blocked]
     if v.role == "supervisor":
-        blocked = conflicted_units(v, rt.settings.city)
         return [c for c in codes if c in v.units and c not in blocked]
     if v.role == "unit_head":
         return [c for c in codes if c in v.units]
@@ -187,10 +187,16 @@ def digest_page(week: str) -> str:
         listed: dict[str, str] = {}
         if v.sees_cases:
             numbers = set(d.overdue) | set(d.escalated) | set(d.typical_good) | set(d.typical_bad)
+            numbers |= {r.number for r in d.reveals}
             listed = case_scope.public_ids(session=s, where=case_filter(v, city), numbers=sorted(numbers))
     text = None
     if v.role == "office":
-        text = figures.render(d, city)
+        # The office's whole paper, less anything about a unit this account must stay away from (回避).
+        text = figures.render(dataclasses.replace(
+            d, ranking=[u for u in d.ranking if u.unit in units], overdue=[n for n in d.overdue if n in listed],
+            escalated=[n for n in d.escalated if n in listed], hot_spots=[h for h in d.hot_spots if h["unit"] in units],
+            typical_good=[n for n in d.typical_good if n in listed], typical_bad=[n for n in d.typical_bad if n in listed],
+            reveals=[r for r in d.reveals if r.number in listed]), city)  # fmt: skip
     elif v.supervisor_id and any(sup.id == v.supervisor_id for sup in city.supervisors):
         text = figures.render(d, city, for_supervisor=v.supervisor_id)
 

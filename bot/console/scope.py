@@ -16,6 +16,7 @@ from bot.console.base import Viewer
 from handlers.config import CityConfig
 from handlers.visibility import StaffMember
 from handlers.visibility import conflicted_units as _conflicted
+from handlers.visibility import may_touch as _may_touch
 from handlers.visibility import visibility
 from storage import case_scope
 from storage.models import Case
@@ -28,6 +29,11 @@ def member(v: Viewer) -> StaffMember:
 
 def conflicted_units(v: Viewer, city: CityConfig) -> set[str]:
     return set(_conflicted(member(v), city))
+
+
+def may_touch(v: Viewer, unit: str | None, city: CityConfig) -> bool:
+    """False for a case about a unit the viewer belongs to (回避): the check behind every step that changes a case."""
+    return _may_touch(member(v), unit, city)
 
 
 def case_filter(v: Viewer, city: CityConfig) -> sa.ColumnElement[bool]:

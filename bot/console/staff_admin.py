@@ -1,6 +1,7 @@
 """Staff management: the admin's pages and `flask --app bot staff create|list|disable|enable|password`.
 
-Disabling an account or changing its password bumps its session epoch, which ends its open sessions at once.
+Disabling an account or changing its password revokes every one of its sessions (`staff_sessions`): a browser
+still signed in as that account is sent to the login page on its next request.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def staff_toggle(staff_id: int) -> Response:
         if account is None:
             abort(404)
         active = request.form.get("active") == "1"
-        staff_repo.set_active(session=s, account=account, active=active)
+        staff_repo.set_active(session=s, account=account, active=active, now=rt.now())
         log_access(s, "staff_enable" if active else "staff_disable", target=account.username)
         name = account.username
     flash(f"账号 {name} 已{'启用' if active else '停用'}。", "ok")
@@ -104,7 +105,7 @@ def staff_password(staff_id: int) -> Response:
         account = staff_repo.get(session=s, staff_id=staff_id)
         if account is None:
             abort(404)
-        staff_repo.set_password(session=s, account=account, password_hash=hash_password(password))
+        staff_repo.set_password(session=s, account=account, password_hash=hash_password(password), now=rt.now())
         log_access(s, "staff_password", target=account.username)
         name = account.username
     flash(f"账号 {name} 的密码已重置，其现有登录已失效。", "ok")
@@ -169,7 +170,7 @@ def _set_active(username: str, active: bool) -> None:
         account = staff_repo.by_username(session=s, username=username)
         if account is None:
             raise click.ClickException(f"no account {username!r}")
-        staff_repo.set_active(session=s, account=account, active=active)
+        staff_repo.set_active(session=s, account=account, active=active, now=rt.now())
     click.echo(f"{username}: {'enabled' if active else 'disabled (its sessions are ended)'}")
 
 
@@ -196,5 +197,5 @@ def staff_password_cmd(username: str, password: str | None) -> None:
         account = staff_repo.by_username(session=s, username=username)
         if account is None:
             raise click.ClickException(f"no account {username!r}")
-        staff_repo.set_password(session=s, account=account, password_hash=hash_password(secret))
+        staff_repo.set_password(session=s, account=account, password_hash=hash_password(secret), now=rt.now())
     click.echo(f"{username}: password changed")

@@ -1,7 +1,7 @@
 """The triage desk (分拣台, 治庸办 only): cases the classifier was unsure of, its top candidates, one click to route.
 
 Routing sets the respondent unit and hands the case to `casework.assign_case`, which applies 回避 and tells the
-chosen supervisors. A choice that differs from the classifier's best guess is kept as a training correction.
+chosen supervisors. 回避 binds the desk too: nobody routes a case to the unit they belong to. A choice that differs from the classifier's best guess is kept as a training correction.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from flask import url_for
 
 from bot.console.auth import log_access
 from bot.console.auth import login_required
+from bot.console.base import Viewer
 from bot.console.base import bp
 from bot.console.base import viewer
 from bot.console.present import Presenter
 from bot.console.scope import case_filter
 from bot.console.scope import case_or_404
+from bot.console.scope import may_touch
 from bot.runtime import runtime
 from bot.service import casework
 from handlers.lifecycle import TRIAGE_STATES
@@ -41,12 +43,14 @@ class Refused(Exception):
     """The routing choice cannot be applied; the message is shown to the office."""
 
 
-def _check(case: Case, unit: str, category: str) -> None:
+def _check(v: Viewer, case: Case, unit: str, category: str) -> None:
     city = runtime().settings.city
     if case.state not in TRIAGE_STATES:
         raise Refused("该工单已不在分拣台")
     if city.unit(unit) is None:
         raise Refused("请选择一个单位")
+    if not may_touch(v, unit, city):
+        raise Refused(f"回避：您所属的单位与{city.unit_name(unit)}有关，不能将工单派至该单位")
     if category and city.category(category) is None:
         raise Refused("请选择一个类别")
     if not eligible(city, unit, unit):
@@ -57,11 +61,13 @@ def _check(case: Case, unit: str, category: str) -> None:
 @login_required("office")
 def triage_desk() -> str:
     rt = runtime()
+    v = viewer()
     with rt.db.transaction() as s:
-        rows = case_lists.triage_queue(session=s, where=case_filter(viewer(), rt.settings.city), states=TRIAGE_STATES,
+        rows = case_lists.triage_queue(session=s, where=case_filter(v, rt.settings.city), states=TRIAGE_STATES,
                                        limit=MAX_ROWS)  # fmt: skip
     city = rt.settings.city
-    known = {u.code for u in city.units}
+    units = [u for u in city.units if may_touch(v, u.code, city)]
+    known = {u.code for u in units}
     candidates = {
         c.id: [
             (cand["code"], float(cand.get("probability", 0.0)))
@@ -70,7 +76,7 @@ def triage_desk() -> str:
         ][:3]
         for c in rows
     }
-    return render_template("console/triage.html", rows=rows, candidates=candidates, units=city.units,
+    return render_template("console/triage.html", rows=rows, candidates=candidates, units=units,
                            categories=city.categories, p=Presenter(rt))  # fmt: skip
 
 
@@ -85,7 +91,7 @@ def triage_route(public_id: str) -> Response:
     try:
         with rt.db.transaction() as s:
             case = case_or_404(s, v, city, public_id)
-            _check(case, unit, category)
+            _check(v, case, unit, category)
             now = rt.now()
             new_category = category or case.category
             guess = top_unit(case)

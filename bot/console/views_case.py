@@ -1,4 +1,5 @@
-"""The case page and everything served from a case: evidence files, lifecycle actions, reclassify, reveal.
+"""The case page and everything served from a case: evidence files, lifecycle actions, reclassify (查看身份 lives
+in `reveals.py`).
 
 Each route loads the case through `scope.case_or_404`, so a case outside the viewer's scope and a case that
 does not exist give the same 404 on every path.
@@ -37,6 +38,7 @@ from bot.wechat.evidence_store import evidence_dir
 from storage import case_lists
 from storage import cases as cases_repo
 from storage import corrections as corrections_repo
+from storage import reveals as reveals_repo
 from storage.models import Case
 from storage.models import Evidence
 
@@ -68,6 +70,9 @@ def case_page(public_id: str) -> str:
             "related": related_cases(s, v, case),
             "corrections": corrections_repo.for_case(session=s, case_id=case.id),
             "has_contact": cases_repo.contact(session=s, case_id=case.id) is not None,
+            "reveal_open": reveals_repo.open_for(session=s, case_id=case.id, staff_id=v.staff_id, now=rt.now())
+            if v.is_office
+            else None,
         }
         log_access(s, "view_case", target=case.number)
     klass = case.classification or {}
@@ -159,25 +164,3 @@ def case_action(public_id: str, action: str) -> Response:
     if not still_visible:
         return redirect(url_for("console.queue"), code=303)  # type: ignore[return-value]
     return _back(public_id)
-
-
-@bp.post("/cases/<public_id>/reveal")
-@login_required("office")
-def reveal(public_id: str) -> str | Response:
-    rt = runtime()
-    v = viewer()
-    try:
-        with rt.db.transaction() as s:
-            case = case_or_404(s, v, rt.settings.city, public_id)
-            actions.reveal(s, v, case, request.form.get("reason", ""), rt.now())
-            contact = cases_repo.contact(session=s, case_id=case.id)
-            shown = {"real_name": contact.real_name, "phone": contact.phone} if contact else None
-            log_access(s, "reveal", target=case.number)
-            number = case.number
-        error = None
-    except actions.ActionError as exc:
-        error = str(exc)
-    if error is not None:
-        flash(error, "error")
-        return _back(public_id)
-    return render_template("console/reveal.html", number=number, public_id=public_id, contact=shown, v=v)

@@ -17,6 +17,7 @@ from bot.console.base import bp
 from bot.console.base import viewer
 from bot.console.present import Presenter
 from bot.console.scope import case_filter
+from bot.console.scope import may_touch
 from bot.runtime import runtime
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
@@ -74,7 +75,7 @@ def queue() -> str:
                                        week_end=week_end(now, rt.tz), open_states=OPEN_STATES,
                                        awaiting_answer=AWAITING_ANSWER, page_size=PAGE_SIZE)  # fmt: skip
     counts = result.counts
-    units = [u for u in city.units if v.role == "office" or u.code in v.units]
+    units = [u for u in city.units if (v.role == "office" or u.code in v.units) and may_touch(v, u.code, city)]
     open_count = sum(n for st, n in counts.items() if st in OPEN_STATES)
     return render_template(
         "console/queue.html",

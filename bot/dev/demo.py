@@ -61,6 +61,7 @@ from handlers.lifecycle import IllegalTransition
 from storage import cases as cases_repo
 from storage import citizens
 from storage import jobs as ledger
+from storage.console_models import RevealRequest
 from storage.models import Assignment
 from storage.models import Case
 from storage.models import CaseEvent
@@ -123,7 +124,8 @@ def remove_demo(rt: Runtime) -> int:
             # The audit table is append-only; reseeding the demo is the one sanctioned exception.
             with cases_repo.audit_maintenance(session=session, reason=f"demo reseed: {len(ids)} cases", at=rt.now()):
                 session.execute(sa.delete(CaseEvent).where(CaseEvent.case_id.in_(ids)))
-            for model in (CaseMessage, Evidence, ReporterContact, Assignment, ReminderStep, OutboxMessage):
+            for model in (CaseMessage, Evidence, ReporterContact, Assignment, ReminderStep, OutboxMessage,
+                          RevealRequest):  # fmt: skip
                 session.execute(sa.delete(model).where(model.case_id.in_(ids)))  # type: ignore[attr-defined]
             session.execute(sa.delete(Case).where(Case.id.in_(ids)))
         session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(pseudonyms)))

@@ -3,7 +3,7 @@ the outbox.
 
 The digest sent on Monday 09:00 (Asia/Shanghai, whatever the host's zone) covers the previous ISO week; a
 digest missed while the scheduler was down goes out once on restart and covers every week since the last one.
-Notices carry counts and a link only.
+Notices carry counts and a link only; the office's paper also lists the week's approved 查看身份 (never an identity).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from handlers.lifecycle import OPEN_STATES
 from storage import jobs as ledger
 from storage import outbox
 from storage import reports
+from storage import reveals as reveals_repo
 
 MAX_CATCH_UP_WEEKS = 12
 
@@ -47,8 +48,11 @@ def build(
     rows = reports.digest_rows(session, start=start, end=end, as_of=as_of, open_states=OPEN_STATES,
                                units=[u.code for u in rt.settings.city.units])  # fmt: skip
     units = {code: figures.UnitStats(**asdict(counts)) for code, counts in rows.units.items()}
+    reveals = [figures.RevealLine(r.case_number, r.requester, r.decider or "", r.reason)
+               for r in reveals_repo.approved_between(session=session, start=start, end=end)]  # fmt: skip
     return figures.Digest(week, start, end, as_of, units, figures.rank(units.values()), rows.per_supervisor,
-                          rows.overdue, rows.escalated, rows.hot_spots, rows.typical_good, rows.typical_bad)  # fmt: skip
+                          rows.overdue, rows.escalated, rows.hot_spots, rows.typical_good, rows.typical_bad,
+                          reveals)  # fmt: skip
 
 
 def enqueue(session: orm.Session, rt: Runtime, d: figures.Digest, now: datetime) -> int:

@@ -1,5 +1,5 @@
 """Working cases in the console: lifecycle steps, the audited timeline, triage, reclassify as correction, merge,
-extension, reveal (audited), and citizen text that stays inert everywhere it is shown."""
+extension, and citizen text that stays inert everywhere it is shown."""
 
 from __future__ import annotations
 
@@ -164,34 +164,6 @@ def test_the_office_merges_a_duplicate(app, wechat, db_url: str) -> None:  # typ
         ("merged", bdc)
     ]
     assert "重复件" in office.get(f"/console/cases/{public_id(db_url, bdc)}").get_data(as_text=True)
-
-
-def test_reveal_needs_a_reason_and_is_audited(app, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    create_staff(app, "office1", "office")
-    office = login(app, "office1")
-    key = app.test_cli_runner().invoke(args=["open311", "key", "create", "hotline"]).output.strip().splitlines()[0]
-    created = app.test_client().post("/open311/v2/requests.json", data={
-        "api_key": key, "service_code": "attitude", "description": "不动产登记中心窗口工作人员态度恶劣",
-        "attribute[unit]": "bdc", "phone": "13712345678", "last_name": "张", "first_name": "三"})  # fmt: skip
-    number = created.get_json()[0]["service_request_id"]
-    pid = public_id(db_url, number)
-    page = office.get(f"/console/cases/{pid}").get_data(as_text=True)
-    assert "13712345678" not in page and "张三" not in page
-    short = office.post(f"/console/cases/{pid}/reveal", {"reason": "看"}, follow_redirects=True)
-    assert "13712345678" not in short.get_data(as_text=True)
-    assert rows(db_url, "SELECT count(*) FROM case_events WHERE action = 'reveal'") == [(0,)]
-    shown = office.post(f"/console/cases/{pid}/reveal", {"reason": "需电话回访核实办理结果"})
-    html = shown.get_data(as_text=True)
-    assert shown.status_code == 200 and "13712345678" in html and "张三" in html
-    assert shown.headers["Cache-Control"] == "no-store"
-    assert rows(db_url, "SELECT actor, note FROM case_events WHERE action = 'reveal'") == [
-        ("staff:office1", "理由：需电话回访核实办理结果")
-    ]
-    assert rows(db_url, "SELECT count(*) FROM staff_events WHERE action = 'reveal' AND target = :n", n=number) == [(1,)]
-    # Shown once: the case page itself still shows no identity, and the timeline records who looked and why.
-    again = office.get(f"/console/cases/{pid}").get_data(as_text=True)
-    assert "13712345678" not in again and "需电话回访核实办理结果" in again
-    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
 
 
 def test_dashboard_and_digest_pages_render_for_the_office(app, wechat, db_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from bot.dev import demo
 from bot.dev import demo_accounts
 from bot.runtime import runtime
 from handlers.lifecycle import STATES
+from storage import reveals as reveals_repo
 from tests.conftest import WeChat
 from tests.conftest import make_settings
 from tests.integration.test_cases_flow import file_complaint
@@ -101,6 +102,14 @@ def test_seeding_twice_keeps_the_data_and_force_seeds_again(app, db_url: str, se
     assert again.exit_code == 0 and "跳过" in again.output
     assert rows(db_url, "SELECT number, state FROM cases ORDER BY id") == before
 
+    # A 查看身份 request hanging off a demo case goes with it.
+    [(case_id,)] = rows(db_url, "SELECT id FROM cases ORDER BY id LIMIT 1")
+    [(staff_id,)] = rows(db_url, "SELECT id FROM staff_accounts WHERE username = 'sup_triage'")
+    rt = runtime(app)
+    with rt.db.transaction() as s:
+        reveals_repo.add(
+            session=s, case_id=case_id, requested_by=staff_id, reason="演示：回访核实办理结果", now=rt.now()
+        )
     forced = app.test_cli_runner().invoke(args=["demo", "seed", "--weeks", "4", "--force"])
     assert forced.exit_code == 0, forced.output
     assert f"已先删除旧的演示工单 {len(before)} 件" in forced.output
@@ -108,6 +117,7 @@ def test_seeding_twice_keeps_the_data_and_force_seeds_again(app, db_url: str, se
     assert len(after) == len(before) and not set(after) & {(n,) for n, _ in before}
     verify = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "0 broken" in verify.output
+    assert rows(db_url, "SELECT count(*) FROM reveal_requests") == [(0,)]
 
 
 def test_a_half_finished_seed_is_cleaned_up_and_redone(app, db_url: str) -> None:  # type: ignore[no-untyped-def]

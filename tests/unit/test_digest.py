@@ -6,9 +6,13 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+from bot.settings import load_city_config
 from handlers.digest import CaseFacts
+from handlers.digest import Digest
+from handlers.digest import RevealLine
 from handlers.digest import pct
 from handlers.digest import rank
+from handlers.digest import render
 from handlers.digest import unit_stats
 
 START = datetime(2026, 11, 22, 16, 0, tzinfo=UTC)  # Monday 23 November 00:00 Beijing
@@ -49,3 +53,18 @@ def test_hand_counted_figures() -> None:
     assert gjj.received == 0 and gjj.response_rate is None
     assert pct(bdc.response_rate) == "67%" and pct(cgs.satisfaction_rate) == "50%" and pct(None) == "—"
     assert [s.unit for s in rank(stats.values())] == ["bdc", "cgs", "gjj", "zwfw"]
+
+
+def test_the_office_paper_lists_the_weeks_reveals_and_a_supervisors_does_not() -> None:
+    city = load_city_config()
+    stats = unit_stats(FACTS, start=START, end=END, as_of=AS_OF, units=["bdc"])
+    line = RevealLine("ZY2611230001", "陈（office1）", "王（office2）", "市民要求回访，电话13912345678需核实")
+    d = Digest("2026-W48", START, END, AS_OF, stats, rank(stats.values()), reveals=[line])
+    paper = render(d, city)
+    assert "查看反映人身份 1 次（双人审批）：" in paper
+    assert (
+        "  ZY2611230001：申请人 陈（office1），批准人 王（office2），理由：市民要求回访，电话139****5678需核实" in paper
+    )
+    assert "13912345678" not in paper
+    assert "查看反映人身份" not in render(d, city, for_supervisor="sup_bdc")
+    assert "查看反映人身份 0 次（双人审批）：无" in render(Digest("2026-W48", START, END, AS_OF, stats, []), city)
