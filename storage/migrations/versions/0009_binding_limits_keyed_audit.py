@@ -1,7 +1,7 @@
 """bind code limits (per sender and per code), rebinds waiting for the office, keyed audit chain version
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06 04:00:00
 
 Outstanding 6-digit bind codes are voided: codes are now 10 characters and hashed as such. Existing audit events
@@ -17,7 +17,7 @@ from alembic import op
 import storage.models
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
