@@ -47,9 +47,7 @@ _SURNAME_IS = re.compile(rf"(姓)(?:{_SURNAMES})")
 _STAFF_NO = re.compile(r"(工号|警号|编号|胸牌号?|执法证号?)[\s:：]*[A-Za-z0-9\-]{2,}")
 # What masking leaves of a number (138****5678, 420***********1234, +86 138 **** 5678, 139.****.4321): drop the
 # rest of it too, with whatever separators masking kept.
-_MASKED_NUMBER = re.compile(
-    rf"(?:(?:\+|00)?86{SEPARATOR})?[0-9Xx]*(?:{SEPARATOR}\*){{3,}}{SEPARATOR}[0-9Xx]*"
-)
+_MASKED_NUMBER = re.compile(rf"(?:(?:\+|00)?86{SEPARATOR})?[0-9Xx]*(?:{SEPARATOR}\*){{3,}}{SEPARATOR}[0-9Xx]*")
 
 
 def scrub_text(text: str, names: Iterable[str | None] = ()) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from handlers.config import CityConfig
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import STATES
+from handlers.masking import mask_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +192,7 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
     lines.append(f"超期工单 {len(d.overdue)} 件：{'、'.join(d.overdue) or '无'}")
     lines.append(f"督办工单 {len(d.escalated)} 件：{'、'.join(d.escalated) or '无'}")
     if d.hot_spots:
-        spots = [f"{city.unit_name(h['unit'])}{h['window'] + '号窗口' if h['window'] else ''}（{h['reporters']}人）"
+        spots = [f"{city.unit_name(h['unit'])}{mask_text(h['window']) + '号窗口' if h['window'] else ''}（{h['reporters']}人）"
                  for h in d.hot_spots]  # fmt: skip
         lines.append("热点：" + "、".join(spots))
     lines.append(f"典型案例候选（正面）：{'、'.join(d.typical_good) or '无'}")

@@ -130,7 +130,7 @@ def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.U
         _sheet_setup(ws, f"{city.city.name}治庸问责工单台帐", made, CASE_COLUMNS)
         for r, c in enumerate(cases, start=4):
             row = [
-                c.number, _local(c.created_at), p.unit(c.respondent_unit), c.window, p.category(c.category),
+                c.number, _local(c.created_at), p.unit(c.respondent_unit), masked(c.window) or None, p.category(c.category),
                 state_label(c.state), "微信" if c.channel == "wechat" else c.channel, _local(c.sign_due),
                 _local(c.signed_at), _local(c.answer_due), _local(c.answered_at), _local(c.closed_at),
                 "是" if c.overdue else "否", rating_label(c), masked(c.text),

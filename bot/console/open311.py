@@ -95,7 +95,7 @@ def represent(session: orm.Session, rt: Runtime, case: Case) -> dict[str, Any]:
     return {
         "service_request_id": case.number,
         "status": "closed" if case.state in CLOSED else "open",
-        "status_notes": f"{label}：{case.last_note}" if case.last_note else label,
+        "status_notes": f"{label}：{mask_text(case.last_note)}" if case.last_note else label,
         "service_name": category.name if category else case.category,
         "service_code": case.category,
         "description": mask_text(case.text),
@@ -104,7 +104,7 @@ def represent(session: orm.Session, rt: Runtime, case: Case) -> dict[str, Any]:
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at),
         "expected_datetime": _iso(case.answer_due) if case.state not in CLOSED else None,
-        "address": location.get("label"),
+        "address": mask_text(location["label"]) if location.get("label") else location.get("label"),
         "address_id": None,
         "zipcode": None,
         "lat": location.get("lat"),
