@@ -91,6 +91,17 @@ def test_the_queue_and_the_triage_desk_mask_their_snippets(app, db_url, planted)
     assert_unrecoverable(desk)
 
 
+def test_the_queue_search_finds_words_but_never_masked_digits(app, db_url, planted) -> None:  # type: ignore[no-untyped-def]
+    number, _ = planted
+    create_staff(app, "office1", "office")
+    office = login(app, "office1")
+    for q in ("5432", "8765", "139876", "13987654321", "１３９８", "0307", "9900"):
+        html = office.get("/console/cases", query_string={"state": "all", "q": q}).get_data(as_text=True)
+        assert number not in html, q
+    html = office.get("/console/cases", query_string={"state": "all", "q": "跑了三趟"}).get_data(as_text=True)
+    assert number in html
+
+
 def _cells(data: bytes) -> str:
     wb = load_workbook(io.BytesIO(data))
     return "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
