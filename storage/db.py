@@ -27,6 +27,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engine:
+    """An engine that never puts bound parameters (complaint text, names, numbers) into an error or a log line."""
     url = normalise_url(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -37,6 +38,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
         engine = sa.create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
         )
 
@@ -59,6 +61,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
     return sa.create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
