@@ -102,9 +102,14 @@ def log_access(session_: orm.Session, action: str, target: str | None = None, de
 def _guard_and_load_viewer() -> None:
     check_csrf()
     g.viewer = None
+    g.viewer = viewer_from_session()
+
+
+def viewer_from_session() -> Viewer | None:
+    """The staff member this request's session belongs to, or None; a stale session is ended here."""
     staff_id = session.get("staff")
     if not isinstance(staff_id, int):
-        return
+        return None
     rt = runtime()
     with rt.db.transaction() as s:
         account = staff_repo.get(session=s, staff_id=staff_id)
@@ -118,8 +123,8 @@ def _guard_and_load_viewer() -> None:
         if account is None or not account.active or account.session_epoch != session.get("epoch") or not fresh:
             # Disabled, password changed, or simply too old: the session ends here.
             session.pop("staff", None)
-            return
-        g.viewer = to_viewer(account)
+            return None
+        return to_viewer(account)
 
 
 bp.before_request(_guard_and_load_viewer)
