@@ -32,8 +32,9 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(database)
         # The driver's own transaction handling is switched off so that BEGIN IMMEDIATE below is ours.
         engine = sa.create_engine(
             url,
@@ -69,6 +70,19 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
         pool_recycle=1800,
         connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000 -c lock_timeout=10000"},
     )
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable and writable by its owner only (complaints, contacts, openids), before
+    SQLite would create it under the process umask. SQLite gives its -wal and -shm files the same mode."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # an existing file keeps the mode its operator chose
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 class _WriterLock:
