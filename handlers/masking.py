@@ -54,8 +54,9 @@ def mask_id_number(id_number: str) -> str:
 # financial forms. Used only to find numbers; the citizen's text around them is never rewritten.
 _NUMERALS = dict(zip("〇○零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖", "00011122233445566778899", strict=True))
 # Between two digits people type nothing, spaces, dots, dashes or middle dots (after NFKC: full-width forms
-# and the ideographic space become these). Exported so that `handlers.anonymise` recognises what is left.
-SEPARATOR = r"[ \-.·\u2010-\u2015\u2212]{0,3}"
+# and the ideographic space become these), or a line break (which a one-line snippet turns into a space).
+# Exported so that `handlers.anonymise` recognises what is left.
+SEPARATOR = r"[ \t\r\n\-.·\u2010-\u2015\u2212]{0,3}"
 _EDGE_BEFORE = r"(?<![0-9A-Za-z])"
 _EDGE_AFTER = r"(?![0-9A-Za-z])"
 _D = "[0-9]"

@@ -25,6 +25,7 @@ PHONE_WRITINGS = [
     "幺三九八七六五四三二幺",
     "139八七六五4321",  # mixed
     "一三九 八七六五 四三二一",
+    "139\n8765\n4321",  # over three lines: a one-line snippet would join them
 ]
 ID_WRITINGS = [
     "42010219900307123X",
@@ -41,7 +42,7 @@ PLANTED_TEXT = (
     + "。"
 )
 _NUMERALS = dict(zip("〇○零一幺壹二两贰三叁四肆五伍六陆七柒八捌九玖", "00011122233445566778899", strict=True))
-_SEPARATORS = set(" .-·\u3000")
+_SEPARATORS = set(" .-·\u3000\n\r\t")
 
 
 def digit_forms(digits: str) -> list[str]:
