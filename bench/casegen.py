@@ -92,6 +92,7 @@ def generate(city: CityConfig, shape: CaseShape) -> Iterator[tuple[dict[str, Any
             "respondent_unit": unit,
             "window": str(rng.randint(1, 9)) if rng.random() < 0.4 else None,
             "text": "synthetic case for benchmarks",
+            "search_text": "synthetic case for benchmarks",
             "unit_source": "classifier",
             "confidence": 0.8,
             "classification": {},

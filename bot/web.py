@@ -8,9 +8,11 @@ import time
 from flask import Blueprint
 from flask import Response
 from flask import request
+from flask import session
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from bot.console.auth import viewer_from_session
 from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import intake
@@ -97,11 +99,30 @@ def _flag_unlisted_sender(rt: Runtime, key: str = "-") -> None:
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
     """503 when the database is down or the host clock is off by more than 60 s (the webhook's freshness check
-    would refuse real pushes, RELIABILITY 43); the clock verdict is cached per process, see bot.host_clock."""
+    would refuse real pushes, RELIABILITY 43); the clock verdict is cached per process, see bot.host_clock.
+
+    Anyone gets the status; the details (database, dialect, clock, version) only a signed-in admin or office
+    account: they tell an attacker which database and version to aim at."""
     rt = runtime()
     db_ok = rt.db.ping()
     clock = rt.clock_monitor.current(database_up=db_ok)
     healthy = db_ok and clock.status != "skewed"
-    body = {"status": "ok" if healthy else "degraded", "database": "ok" if db_ok else "unavailable",
-            "dialect": rt.db.dialect, "clock": clock.as_health(), "version": VERSION}  # fmt: skip
+    body: dict[str, object] = {"status": "ok" if healthy else "degraded"}
+    if db_ok and _sees_details():
+        body.update(database="ok", dialect=rt.db.dialect, clock=clock.as_health(), version=VERSION)
     return body, 200 if healthy else 503
+
+
+HEALTH_DETAIL_ROLES = frozenset({"admin", "office"})
+
+
+def _sees_details() -> bool:
+    # Only when a console session came with the request: a probe without one costs no query. The account is
+    # checked like every console request (active, same password epoch, not too old), so it needs the database.
+    if "staff" not in session:
+        return False
+    try:
+        viewer = viewer_from_session()
+    except sa_exc.SQLAlchemyError:
+        return False
+    return viewer is not None and viewer.role in HEALTH_DETAIL_ROLES

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from handlers.masking import SEPARATOR
 from handlers.masking import mask_text
 
 REMOVED = "[已删除]"
@@ -44,8 +45,9 @@ _CALLED = re.compile(
 _SURNAME_IS = re.compile(rf"(姓)(?:{_SURNAMES})")
 # 工号1234 / 警号 012345 / 编号A123: staff numbers identify a person as well as a name does.
 _STAFF_NO = re.compile(r"(工号|警号|编号|胸牌号?|执法证号?)[\s:：]*[A-Za-z0-9\-]{2,}")
-# What masking leaves of a number (138****5678, 420***********1234, +86 138 **** 5678): drop the rest of it too.
-_MASKED_NUMBER = re.compile(r"(?:\+?86[ -]?)?[0-9Xx]*(?:[ -]?\*){3,}[ -]?[0-9Xx]*")
+# What masking leaves of a number (138****5678, 420***********1234, +86 138 **** 5678, 139.****.4321): drop the
+# rest of it too, with whatever separators masking kept.
+_MASKED_NUMBER = re.compile(rf"(?:(?:\+|00)?86{SEPARATOR})?[0-9Xx]*(?:{SEPARATOR}\*){{3,}}{SEPARATOR}[0-9Xx]*")
 
 
 def scrub_text(text: str, names: Iterable[str | None] = ()) -> str:

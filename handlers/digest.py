@@ -207,7 +207,7 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
     lines += [f"  {r.number}：申请人 {r.requested_by}，批准人 {r.approved_by}，理由：{mask_text(r.reason)}"
               for r in d.reveals]  # fmt: skip
     if d.hot_spots:
-        spots = [f"{city.unit_name(h['unit'])}{h['window'] + '号窗口' if h['window'] else ''}（{h['reporters']}人）"
+        spots = [f"{city.unit_name(h['unit'])}{mask_text(h['window']) + '号窗口' if h['window'] else ''}（{h['reporters']}人）"
                  for h in d.hot_spots]  # fmt: skip
         lines.append("热点：" + "、".join(spots))
     lines.append(f"典型案例候选（正面）：{'、'.join(d.typical_good) or '无'}")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from handlers.config import CityConfig
 from handlers.config import Watch
+from handlers.masking import mask_text
 from nlp.similarity import similar
 
 
@@ -32,7 +33,7 @@ def hot_spots(counts: Iterable[tuple[str, str | None, int]], cfg: Watch) -> list
 
 
 def hot_spot_text(spot: HotSpot, city: CityConfig, link: str) -> str:
-    label = city.unit_name(spot.unit) + (f"{spot.window}号窗口" if spot.window else "")
+    label = city.unit_name(spot.unit) + (f"{mask_text(spot.window)}号窗口" if spot.window else "")
     days = city.watch.hot_spot_days
     return f"【热点预警】{days}天内已有 {spot.reporters} 位市民反映{label}。详情：{link}"
 

@@ -24,6 +24,8 @@ from storage.models import Case
 # Digits that look like a phone or ID number: searching the text for them would confirm who reported.
 _IDENTIFYING_DIGITS = re.compile(r"\d{5,}")
 _CASE_NUMBER = re.compile(r"ZY\d{10}")
+# A window this short cannot hold a phone or ID number, so it is shown (and searched) as written.
+_SHOWN_AS_IS = 10
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,10 @@ def _filters(
             clauses.append(Case.number == term)
         else:
             like = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append(sa.or_(Case.number.ilike(like, escape="\\"), Case.text.ilike(like, escape="\\"),
-                                  Case.window.ilike(like, escape="\\")))  # fmt: skip
+            # Only what the viewer may see: the masked text, and a window short enough never to be masked.
+            clauses.append(sa.or_(Case.number.ilike(like, escape="\\"), Case.search_text.ilike(like, escape="\\"),
+                                  sa.and_(sa.func.length(Case.window) <= _SHOWN_AS_IS,
+                                          Case.window.ilike(like, escape="\\"))))  # fmt: skip
     return clauses
 
 

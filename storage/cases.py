@@ -48,8 +48,10 @@ def allocate_number(*, session: orm.Session, at: datetime, tz: tzinfo) -> str:
     return f"ZY{day}{seq:04d}"
 
 
-def create(*, session: orm.Session, number: str, now: datetime, **fields: Any) -> Case:
-    case = Case(number=number, public_id=secrets.token_hex(12), created_at=now, updated_at=now, **fields)
+def create(*, session: orm.Session, number: str, now: datetime, text: str, search_text: str, **fields: Any) -> Case:
+    """A new case. `search_text` is `text` as staff may see it (masked by the caller): the queue searches it."""
+    case = Case(number=number, public_id=secrets.token_hex(12), created_at=now, updated_at=now, text=text,
+                search_text=search_text, **fields)  # fmt: skip
     session.add(case)
     session.flush()
     session.info.setdefault(_TAILS, {})[case.id] = (0, GENESIS)  # a new case has no audit events yet

@@ -29,16 +29,19 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engine:
+    """An engine that never puts bound parameters (complaint text, names, numbers) into an error or a log line."""
     url = normalise_url(url)
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(database)
         # The driver's own transaction handling is switched off so that BEGIN IMMEDIATE below is ours.
         engine = sa.create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
         )
 
@@ -61,6 +64,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
     return sa.create_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
@@ -68,6 +72,19 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
         pool_recycle=1800,
         connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000 -c lock_timeout=10000"},
     )
+
+
+def _create_private(path: str) -> None:
+    """Create the database file readable and writable by its owner only (complaints, contacts, openids), before
+    SQLite would create it under the process umask. SQLite gives its -wal and -shm files the same mode."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # an existing file keeps the mode its operator chose
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 class _WriterLock:

@@ -135,6 +135,8 @@ class Case(Model):
     respondent_unit: orm.Mapped[str | None] = orm.mapped_column(sa.String(16), index=True)
     window: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
     text: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    # The text as staff see it (phone and ID numbers masked): what the queue searches (migration 0007).
+    search_text: orm.Mapped[str] = orm.mapped_column(sa.Text, server_default="")
     occurred_on: orm.Mapped[date | None] = orm.mapped_column(sa.Date)
     occurred_text: orm.Mapped[str | None] = orm.mapped_column(sa.String(100))
     location: orm.Mapped[dict[str, t.Any] | None] = orm.mapped_column(JSONType)

@@ -55,9 +55,9 @@ def case_summary(case: Case, *, detail: bool = False) -> dict[str, Any]:
     if detail:
         data.update(
             text=mask_text(case.text),
-            window=case.window,
+            window=mask_text(case.window) if case.window else case.window,
             occurred_on=case.occurred_on.isoformat() if case.occurred_on else None,
-            occurred_text=case.occurred_text,
+            occurred_text=mask_text(case.occurred_text) if case.occurred_text else case.occurred_text,
             evidence=case.classification.get("evidence", []),
             unit_source=case.unit_source,
         )

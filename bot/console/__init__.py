@@ -20,8 +20,10 @@ from bot.console.base import bp
 from bot.console.base import current_viewer
 from bot.console.base import root_bp
 from bot.console.present import helpers
+from bot.console.security import InvalidInput
 from bot.console.security import apply_headers
 from bot.console.security import csrf_token
+from bot.console.security import refuse_nul
 from bot.runtime import runtime
 from storage import staff as staff_repo
 
@@ -39,7 +41,8 @@ ERROR_TEXTS = {
 def _error_page(exc: HTTPException) -> tuple[str, int]:
     # One generic page per status: a 404 for a case outside the scope is byte-for-byte the 404 of no case at all.
     code = exc.code or 500
-    return render_template("console/error.html", code=code, message=ERROR_TEXTS.get(code, "出错了。")), code
+    message = exc.description if isinstance(exc, InvalidInput) else ERROR_TEXTS.get(code, "出错了。")
+    return render_template("console/error.html", code=code, message=message), code
 
 
 def _log_refusals(resp: Response) -> Response:
@@ -61,6 +64,7 @@ def _context() -> dict[str, object]:
 
 # Blueprint hooks are set once, at import: Flask refuses setup calls on a blueprint that an app has registered.
 for _blueprint in (bp, root_bp):
+    _blueprint.before_request(refuse_nul)  # first, ahead of the viewer's session lookup (auth.py)
     _blueprint.after_request(_log_refusals)
     _blueprint.context_processor(_context)
     for _code in ERROR_TEXTS:
@@ -92,3 +96,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(root_bp)
     app.register_blueprint(open311.bp)
+    # Open311 clients read JSON errors on every path under the API, unmatched ones (404/405) included.
+    app.register_error_handler(HTTPException, open311.json_error_or_default)

@@ -116,10 +116,14 @@ def _user_agent_hash() -> str | None:
 
 def _guard_and_load_viewer() -> None:
     check_csrf()
-    g.viewer = None
+    g.viewer = viewer_from_session()
+
+
+def viewer_from_session() -> Viewer | None:
+    """The staff member this request's server-side session belongs to, or None; a dead session is ended here."""
     token = session.get("sid")
     if not isinstance(token, str) or not token:
-        return
+        return None
     rt = runtime()
     now = rt.now()
     with rt.db.transaction() as s:
@@ -127,11 +131,11 @@ def _guard_and_load_viewer() -> None:
         if found is None:
             # Signed out, revoked (password changed, account disabled) or simply too old: the session ends here.
             session.pop("sid", None)
-            return
+            return None
         row, account = found
         if now - row.last_seen_at >= TOUCH_EVERY:
             row.last_seen_at = now
-        g.viewer = to_viewer(account)
+        return to_viewer(account)
 
 
 bp.before_request(_guard_and_load_viewer)

@@ -27,6 +27,7 @@ from bot.console.base import viewer
 from bot.console.present import Presenter
 from bot.console.scope import case_filter
 from bot.console.scope import conflicted_units
+from bot.console.security import in_range
 from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
@@ -159,7 +160,7 @@ def _week_bounds(week: str, now: datetime) -> tuple[datetime, datetime]:
         start = figures.week_start(week, runtime().tz)
     except ValueError:
         abort(404)
-    if start > now:
+    if start > now or not in_range(start):
         abort(404)
     return start, start + timedelta(weeks=1)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -43,6 +44,8 @@ from bot.console.present import masked
 from bot.console.present import rating_label
 from bot.console.present import state_label
 from bot.console.scope import case_filter
+from bot.console.security import InvalidInput
+from bot.console.security import in_range
 from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
@@ -130,7 +133,7 @@ def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.U
         _sheet_setup(ws, f"{city.city.name}治庸问责工单台帐", made, CASE_COLUMNS)
         for r, c in enumerate(cases, start=4):
             row = [
-                c.number, _local(c.created_at), p.unit(c.respondent_unit), c.window, p.category(c.category),
+                c.number, _local(c.created_at), p.unit(c.respondent_unit), masked(c.window) or None, p.category(c.category),
                 state_label(c.state), "微信" if c.channel == "wechat" else c.channel, _local(c.sign_due),
                 _local(c.signed_at), _local(c.answer_due), _local(c.answered_at), _local(c.closed_at),
                 "是" if c.overdue else "否", rating_label(c), masked(c.text),
@@ -175,9 +178,12 @@ def _parse_day(raw: str | None, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         abort(400)
+    if not in_range(datetime(day.year, day.month, day.day, tzinfo=UTC)):
+        raise InvalidInput("请求无效：日期超出范围（应在 1900 年至 9000 年之间）。")
+    return day
 
 
 def _serve(v: Viewer) -> Response:

@@ -20,8 +20,11 @@ from flask import jsonify
 from flask import request
 from flask.cli import AppGroup
 from sqlalchemy import orm
+from werkzeug.exceptions import HTTPException
 
 from bot.console.security import apply_headers
+from bot.console.security import in_range
+from bot.console.security import nul_in_request
 from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import casework
@@ -43,13 +46,37 @@ MAX_PER_HOUR = 120  # per key: a runaway client cannot flood the supervisors
 CLOSED = FINAL_STATES
 
 
+ERROR_DESCRIPTIONS = {404: "not found", 405: "method not allowed", 500: "internal error; try again later"}
+
+
 @bp.after_request
 def _headers(resp: Response) -> Response:
     return apply_headers(resp)
 
 
+@bp.before_request
+def _refuse_nul() -> tuple[Response, int] | None:
+    # PostgreSQL cannot store a NUL in text; refused before anything reaches the database.
+    where = nul_in_request()
+    return error(400, f"the request {where} contains a NUL character, which is not allowed") if where else None
+
+
 def error(code: int, description: str) -> tuple[Response, int]:
     return jsonify([{"code": code, "description": description}]), code
+
+
+def json_error_or_default(exc: HTTPException) -> Response | HTTPException:
+    """The app's HTTP error handler: under /open311/ a GeoReport error list (404 and 405 of unmatched paths and
+    500s included); anywhere else the error exactly as it would have been."""
+    prefix = bp.url_prefix or ""
+    if request.path != prefix and not request.path.startswith(prefix + "/"):
+        return exc
+    code = exc.code or 500
+    body, _ = error(code, ERROR_DESCRIPTIONS.get(code) or exc.name.lower())
+    body.status_code = code
+    if code == 405 and exc.get_headers():
+        body.headers.update({k: v for k, v in exc.get_headers() if k.lower() == "allow"})
+    return apply_headers(body)
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -63,7 +90,8 @@ def _parse_time(raw: str | None) -> datetime | None:
         at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return at if at.tzinfo else at.replace(tzinfo=runtime().tz)
+    at = at if at.tzinfo else at.replace(tzinfo=runtime().tz)
+    return at if in_range(at) else None  # years Python can shift to UTC and by the default window
 
 
 def _api_key(session: orm.Session) -> ApiKey | None:
@@ -95,7 +123,7 @@ def represent(session: orm.Session, rt: Runtime, case: Case) -> dict[str, Any]:
     return {
         "service_request_id": case.number,
         "status": "closed" if case.state in CLOSED else "open",
-        "status_notes": f"{label}：{case.last_note}" if case.last_note else label,
+        "status_notes": f"{label}：{mask_text(case.last_note)}" if case.last_note else label,
         "service_name": category.name if category else case.category,
         "service_code": case.category,
         "description": mask_text(case.text),
@@ -104,7 +132,7 @@ def represent(session: orm.Session, rt: Runtime, case: Case) -> dict[str, Any]:
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at),
         "expected_datetime": _iso(case.answer_due) if case.state not in CLOSED else None,
-        "address": location.get("label"),
+        "address": mask_text(location["label"]) if location.get("label") else location.get("label"),
         "address_id": None,
         "zipcode": None,
         "lat": location.get("lat"),
@@ -207,7 +235,7 @@ def list_requests() -> tuple[Response, int] | Response:
             start = _parse_time(request.args.get("start_date"))
             end = _parse_time(request.args.get("end_date"))
             if (request.args.get("start_date") and start is None) or (request.args.get("end_date") and end is None):
-                return error(400, "start_date and end_date must be ISO 8601 (w3c) times")
+                return error(400, "start_date and end_date must be ISO 8601 (w3c) times between 1900 and 9000")
             end = end or now
             start = start or end - DEFAULT_WINDOW
         status = {x.strip() for x in (request.args.get("status") or "").split(",") if x.strip()}

@@ -26,6 +26,7 @@ from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import CaseState
 from handlers.lifecycle import transition
+from handlers.masking import mask_text
 from handlers.routing import RouteDecision
 from handlers.routing import candidates
 from handlers.routing import route
@@ -92,6 +93,7 @@ def submit(
         respondent_unit=plan.unit,
         window=draft.window,
         text=draft.text,
+        search_text=mask_text(draft.text),
         occurred_on=draft.occurred_on,
         occurred_text=draft.occurred_text,
         location=location,

@@ -31,6 +31,7 @@ from bot.runtime import Runtime
 from handlers.anonymise import ANONYMOUS
 from handlers.anonymise import scrub_text
 from handlers.lifecycle import FINAL_STATES
+from handlers.masking import mask_text
 from storage import cases as cases_repo
 from storage import citizens
 from storage import inbound
@@ -135,6 +136,7 @@ def _anonymise(session: orm.Session, case: Case, now: datetime, days: int, cutof
     if contact is not None:
         session.delete(contact)
     case.text = scrub_text(case.text, names)
+    case.search_text = mask_text(case.text)
     case.last_note = scrub_text(case.last_note, names) if case.last_note else None
     case.location = None
     case.pseudonym = ANONYMOUS

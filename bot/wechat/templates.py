@@ -11,6 +11,7 @@ from datetime import datetime
 from datetime import tzinfo
 from typing import Any
 
+from handlers.masking import contains_identifier
 from handlers.notices import NOTICE_KINDS
 
 PAYLOAD_KEYS = frozenset({"text", "template"})
@@ -66,7 +67,8 @@ def supervisor_payload_problem(payload: Any, openid: str | None = None) -> str |
         if not isinstance(text, str) or len(text) > 300:
             return "supervisor text is not a short string"
         bare = _URL.sub(" ", text)
-        if _PHONE.search(bare) or _ID_NUMBER.search(bare):
+        # Any writing counts: full-width, Chinese numerals, 139.8765.4321, +86 139 8765 4321 (handlers.masking).
+        if _PHONE.search(bare) or _ID_NUMBER.search(bare) or contains_identifier(bare):
             return "supervisor text contains a phone or ID number"
     if openid and openid in repr(payload):
         return "supervisor payload contains an openid"

@@ -12,10 +12,18 @@ from bot import create_app
 from tests.conftest import Clock
 from tests.conftest import make_settings
 from tests.fake_ntp import FakeNtp
+from tests.integration.console_helpers import create_staff
+from tests.integration.console_helpers import login
 
 
 def _app(db_url: str, clock: Clock, **env: str):  # type: ignore[no-untyped-def]
     return create_app(make_settings(db_url, **env), clock=clock)
+
+
+def _admin(app):  # type: ignore[no-untyped-def]
+    """A client signed in as a console admin: the only kind (with the office) that /healthz shows details to."""
+    create_staff(app, "ops", "admin")
+    return login(app, "ops").client
 
 
 def test_healthz_is_503_when_the_host_clock_is_ten_minutes_off(
@@ -25,11 +33,12 @@ def test_healthz_is_503_when_the_host_clock_is_ten_minutes_off(
         app = _app(db_url, clock, NTP_SERVERS=ntp.address)
         try:
             with caplog.at_level(logging.WARNING, logger="zhiyong.alert"):
-                resp = app.test_client().get("/healthz")
+                resp = _admin(app).get("/healthz")
                 again = app.test_client().get("/healthz")
         finally:
             app.extensions["zhiyong"].db.dispose()
     assert resp.status_code == 503 and again.status_code == 503
+    assert again.get_json() == {"status": "degraded"}  # without a sign-in: the status only
     body = resp.get_json()
     assert body["status"] == "degraded" and body["database"] == "ok"
     assert body["clock"]["status"] == "skewed"
@@ -43,7 +52,7 @@ def test_healthz_is_200_when_the_server_agrees(db_url: str, clock: Clock) -> Non
     with FakeNtp(offset=0) as ntp:
         app = _app(db_url, clock, NTP_SERVERS=ntp.address)
         try:
-            resp = app.test_client().get("/healthz")
+            resp = _admin(app).get("/healthz")
         finally:
             app.extensions["zhiyong"].db.dispose()
     assert resp.status_code == 200
@@ -52,8 +61,8 @@ def test_healthz_is_200_when_the_server_agrees(db_url: str, clock: Clock) -> Non
     assert clock_body["reference"] == f"ntp {ntp.address}"
 
 
-def test_without_references_the_clock_is_unknown_and_healthz_stays_200(client) -> None:  # type: ignore[no-untyped-def]
-    resp = client.get("/healthz")
+def test_without_references_the_clock_is_unknown_and_healthz_stays_200(app) -> None:  # type: ignore[no-untyped-def]
+    resp = _admin(app).get("/healthz")
     assert resp.status_code == 200
     assert resp.get_json()["clock"] == {"status": "unknown", "offset_s": None, "reference": None}
 
@@ -63,7 +72,7 @@ def test_a_silent_server_is_unknown_not_an_outage(db_url: str, clock: Clock) -> 
         app = _app(db_url, clock, NTP_SERVERS=ntp.address)
         app.extensions["zhiyong"].clock_monitor.timeout = 0.2
         try:
-            resp = app.test_client().get("/healthz")
+            resp = _admin(app).get("/healthz")
         finally:
             app.extensions["zhiyong"].db.dispose()
     assert resp.status_code == 200 and resp.get_json()["clock"]["status"] == "unknown"
@@ -90,7 +99,7 @@ def test_clock_check_prints_the_offsets_and_exits_1_when_skewed(db_url: str, clo
 def test_postgresql_is_a_reference_of_its_own(postgres_url: str, clock: Clock) -> None:
     app = _app(postgres_url, clock)
     try:
-        resp = app.test_client().get("/healthz")
+        resp = _admin(app).get("/healthz")
     finally:
         app.extensions["zhiyong"].db.dispose()
     assert resp.status_code == 200

@@ -175,10 +175,11 @@ def test_a_real_run_anonymises_and_the_chain_still_verifies(  # type: ignore[no-
     assert sorted(counts["cases_list"]) == sorted([old_cases["closed"], old_cases["rejected"]])
 
     closed, rejected = old_cases["closed"], old_cases["rejected"]
-    ((text, pseudonym, location),) = rows(
-        db_url, f"SELECT text, pseudonym, location FROM cases WHERE number = '{closed}'"
+    ((text, pseudonym, location, search_text),) = rows(
+        db_url, f"SELECT text, pseudonym, location, search_text FROM cases WHERE number = '{closed}'"
     )
     assert pseudonym == "anon" and location in (None, "null")
+    assert search_text == text  # the queue searches the anonymised words, not the reporter's name
     assert PHONE not in text and NAME not in text and "8866" not in text and "张科长" not in text
     assert "换驾照" in text and "中介加钱" in text  # what happened stays, for statistics
     assert rows(db_url, "SELECT count(*) FROM reporter_contacts") == [(0,)]

@@ -374,8 +374,12 @@ def test_a_handler_crash_keeps_the_push_for_replay_and_answers_politely(
     assert count(sqlite_url, "inbound_messages", "WHERE outcome = 'failed'") == 1
 
 
-def test_healthz_reports_database_and_version(client) -> None:  # type: ignore[no-untyped-def]
-    body = client.get("/healthz").get_json()
+def test_healthz_reports_database_and_version(app) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.console_helpers import create_staff
+    from tests.integration.console_helpers import login
+
+    create_staff(app, "office1", "office")
+    body = login(app, "office1").get("/healthz").get_json()
     assert body["database"] == "ok" and body["version"]
 
 

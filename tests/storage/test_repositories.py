@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from handlers.lifecycle import OPEN_STATES
+from handlers.masking import mask_text
 from storage import cases as cases_repo
 from storage import citizens
 from storage import dialogs
@@ -34,7 +35,8 @@ AUDIT_KEY = b"a key that is not in the database"
 def new_case(session, number: str, text: str = "窗口态度差😀𠀀"):  # type: ignore[no-untyped-def]
     return cases_repo.create(
         session=session, number=number, now=NOW, pseudonym="p1", state="submitted", category="attitude",
-        respondent_unit="bdc", window=None, text=text, occurred_on=None, occurred_text=None, location=None,
+        respondent_unit="bdc", window=None, text=text, search_text=mask_text(text), occurred_on=None,
+        occurred_text=None, location=None,
         anonymous=True, unit_source="named", confidence=0.9, classification={"evidence": ["态度"]}, triage=False,
     )  # fmt: skip
 

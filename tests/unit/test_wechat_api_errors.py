@@ -18,6 +18,8 @@ from bot.wechat.templates import Unsendable
 from bot.wechat.templates import render_template
 from bot.wechat.templates import supervisor_payload_problem
 from storage.outbox import backoff
+from tests.planted import ID_WRITINGS
+from tests.planted import PHONE_WRITINGS
 
 
 @pytest.mark.parametrize(
@@ -174,6 +176,12 @@ def test_the_supervisor_guard_accepts_counts_and_links() -> None:
 def test_the_supervisor_guard_refuses_anything_else(payload: dict, reason: str) -> None:  # type: ignore[type-arg]
     problem = supervisor_payload_problem(payload, "o_sup_1")
     assert problem is not None and reason in problem
+
+
+@pytest.mark.parametrize("writing", [*PHONE_WRITINGS, *ID_WRITINGS])
+def test_the_supervisor_guard_sees_a_number_in_any_writing(writing: str) -> None:
+    problem = supervisor_payload_problem({**GOOD, "text": f"举报人电话 {writing}，请登录督办台"}, "o_sup_1")
+    assert problem is not None and "phone or ID" in problem
 
 
 def test_the_rate_limiter_keeps_every_one_second_window_under_the_limit() -> None:

@@ -1,7 +1,7 @@
 """server-side console sessions (staff_sessions), two-person reveal requests; staff_accounts.session_epoch dropped
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29 09:40:00.000000
 
 A console cookie now carries only a random session id; the row (its SHA-256) decides whether the session is live,
@@ -21,7 +21,7 @@ from alembic import op
 import storage.models
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
