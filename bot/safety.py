@@ -31,6 +31,9 @@ def demo_data_in_production(rt: Runtime) -> str | None:
             hashes = demo_traces.suspicious_password_hashes(session=session, usernames=(ADMIN_USERNAME,))
     except (sa_exc.OperationalError, sa_exc.ProgrammingError):
         return None  # not migrated yet
+    finally:
+        # gunicorn may fork workers from this process: no pooled connection may cross the fork.
+        rt.db.engine.dispose()
     if any(check_password_hash(h, DEMO_PASSWORD) for h in hashes):
         return "a console account still has the demo password"
     return None

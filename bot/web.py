@@ -117,9 +117,9 @@ HEALTH_DETAIL_ROLES = frozenset({"admin", "office"})
 
 
 def _sees_details() -> bool:
-    # Only when a console session came with the request: a probe without one costs no query. The account is
-    # checked like every console request (active, same password epoch, not too old), so it needs the database.
-    if "staff" not in session:
+    # Only when a console session came with the request: a probe without one costs no query. The session is
+    # checked like every console request (live, account active, not too old), so it needs the database.
+    if "sid" not in session:
         return False
     try:
         viewer = viewer_from_session()
