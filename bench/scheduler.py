@@ -46,7 +46,7 @@ from storage.models import Citizen  # noqa: E402
 from storage.models import OutboxMessage  # noqa: E402
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tuesday 10:00 Beijing: working time
-APP_ID, SECRET = "wxbench0000000001", "bench-app-secret"
+APP_ID, SECRET = services.BENCH_APP_ID, services.BENCH_APP_SECRET
 
 
 def make_due(engine: sa.Engine, ids: list[int]) -> None:

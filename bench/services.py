@@ -20,13 +20,16 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
+BENCH_APP_ID, BENCH_APP_SECRET = "wxbench0000000001", "bench-app-secret-7f3a"
+
+
 def server_env(database_url: str, redis_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a production-like server (safe mode, production settings) with bench secrets."""
     env = {
         "WECHAT_TOKEN": "benchtoken",
         "WECHAT_AES_KEY": "Zq7bXk2LmN9pR4sT6vW8yA1cE3gH5jK0dF2hJ4lM6nP",
-        "WECHAT_APP_ID": "wxbench0000000001",
-        "WECHAT_APP_SECRET": "bench-app-secret-7f3a",
+        "WECHAT_APP_ID": BENCH_APP_ID,
+        "WECHAT_APP_SECRET": BENCH_APP_SECRET,
         "SECRET_KEY": "bench-secret-key-000000",
         "PSEUDONYM_KEY": "bench-pseudonym-key-0000",
         "AUDIT_KEY": "bench-audit-key-4242",

@@ -31,6 +31,8 @@ import requests
 import sqlalchemy as sa
 
 from bench import loadgen
+from bench.services import BENCH_APP_ID
+from bench.services import BENCH_APP_SECRET
 from bench.services import server_env
 from bot import create_app
 from bot.dev.fake_wechat import FakeWechat
@@ -190,7 +192,7 @@ def test_redis_down_the_webhook_serves_and_the_flood_limit_falls_back(production
 def test_wechat_api_slow_or_failing_leaves_the_webhook_alone_and_the_outbox_drains_after(
     production_db_url: str, tmp_path: Path
 ) -> None:
-    with start_fake_wechat(FakeWechat("wxbench0000000001", "bench-app-secret")) as fake:
+    with start_fake_wechat(FakeWechat(BENCH_APP_ID, BENCH_APP_SECRET)) as fake:
         env = server_env(production_db_url, GUNICORN_ACCESSLOG="/dev/null", WECHAT_API_BASE_URL=fake.url)
         srv = start(env, tmp_path, workers=2)
         settings = load_settings(env, env_file=None)
