@@ -12,12 +12,17 @@ class Candidate:
     probability: float
 
 
+INTENTS = ("complaint", "praise", "suggestion", "consult", "query", "chitchat", "abuse")
+
+
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """What the classifier understood of one complaint.
+    """What the classifier understood of one message.
 
-    `category`/`unit` are the best codes (unit is None when nothing points at any unit); the candidate
-    lists are sorted best first; `evidence` holds words or phrases taken from the text itself;
+    `intent` is what the person wants (one of INTENTS; only a complaint becomes a report) with its confidence.
+    `category`/`unit` are the best codes (unit is None when nothing points at any unit); `units` lists every
+    unit with its own grievance, strongest first (two or more: the dialog offers to split); the candidate
+    lists are sorted best first; `evidence` holds whole words or cue phrases taken from the text itself;
     `triage` is True when confidence is below the configured thresholds.
     """
 
@@ -31,4 +36,7 @@ class Classification:
     evidence: tuple[str, ...] = ()
     category_confidence: float = 0.0
     unit_confidence: float = 0.0
+    intent: str = "complaint"
+    intent_confidence: float = 1.0
+    units: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)

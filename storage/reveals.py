@@ -11,8 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from storage.console_models import RevealRequest
 from storage.models import Case
+from storage.models import RevealRequest
 from storage.models import StaffAccount
 
 PENDING, APPROVED, DECLINED = "pending", "approved", "declined"

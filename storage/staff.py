@@ -13,10 +13,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from storage.console_models import StaffSession
 from storage.models import LoginFailure
 from storage.models import StaffAccount
 from storage.models import StaffEvent
+from storage.models import StaffSession
 
 ROLES = ("supervisor", "unit_head", "office", "admin")
 

@@ -25,9 +25,9 @@ from handlers.masking import mask_text
 from storage import cases as cases_repo
 from storage import reveals as reveals_repo
 from storage import staff as staff_repo
-from storage.console_models import RevealRequest
 from storage.models import Case
 from storage.models import ReporterContact
+from storage.models import RevealRequest
 
 REASON_MIN = 10
 REASON_MAX = 200

@@ -61,7 +61,6 @@ from handlers.lifecycle import IllegalTransition
 from storage import cases as cases_repo
 from storage import citizens
 from storage import jobs as ledger
-from storage.console_models import RevealRequest
 from storage.models import Assignment
 from storage.models import Case
 from storage.models import CaseEvent
@@ -73,6 +72,7 @@ from storage.models import JobRun
 from storage.models import OutboxMessage
 from storage.models import ReminderStep
 from storage.models import ReporterContact
+from storage.models import RevealRequest
 
 log = logging.getLogger("zhiyong.demo")
 

@@ -11,8 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from storage.models import Model
-from storage.models import _BigId
+from storage.models.base import Model
+from storage.models.base import _BigId
 
 
 class StaffSession(Model):
