@@ -37,6 +37,7 @@ def case_summary(case: Case, *, detail: bool = False) -> dict[str, Any]:
     rt = runtime()
     data: dict[str, Any] = {
         "number": case.number,
+        "kind": case.kind,
         "state": case.state,
         "state_label": STATES.get(case.state, case.state),
         "unit": case.respondent_unit,
@@ -60,6 +61,7 @@ def case_summary(case: Case, *, detail: bool = False) -> dict[str, Any]:
             occurred_text=mask_text(case.occurred_text) if case.occurred_text else case.occurred_text,
             evidence=case.classification.get("evidence", []),
             unit_source=case.unit_source,
+            person=mask_text(case.person) if case.person else None,
         )
     return data
 
