@@ -130,9 +130,23 @@ def contains_identifier(text: str) -> bool:
 
 
 def find_mobile(text: str) -> str | None:
-    """The first valid mobile number written inside `text`, as 11 digits, or None."""
-    for match in _MOBILE_IN_TEXT.finditer(unicodedata.normalize("NFKC", text)):
-        phone = normalize_phone(match.group(0))
-        if phone:
-            return phone
-    return None
+    """The first valid mobile number written inside `text` (any writing `mask_text` knows), as 11 digits."""
+    found = find_mobile_span(text)
+    return found[0] if found else None
+
+
+def find_mobile_span(text: str) -> tuple[str, int, int] | None:
+    """(11 digits, start, end) of the first mobile number in `text`, in any writing: 139 8765 4321,
+    １３９…, 一三九零七一五一二三四, 幺三九…; the span is in `text`'s own positions, so it can be cut out."""
+    views = [_fold(text, numerals=False)]
+    if any(ch in _NUMERALS for ch in text):
+        views.append(_fold(text, numerals=True))
+    best: tuple[str, int, int] | None = None
+    for view in views:
+        for m in _MOBILE_ANY.finditer(view):
+            first = m.end("prefix") if m.group("prefix") else m.start()
+            digits = "".join(ch for ch in view[first : m.end()] if ch.isdigit())
+            if _MOBILE.match(digits) and (best is None or m.start() < best[1]):
+                best = (digits, m.start(), m.end())
+                break
+    return best

@@ -43,10 +43,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("ago", rf"(?P<n>{_N})\s*(?P<unit>天|个?星期|周|个?礼拜)\s*(?:以前|之前|前)"),
         (
             "week",
-            r"(?<![每到至~～\-、和])(?P<w>上上|上个|上|这个|这|本)?\s*(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
+            r"(?<![每到至~～\-、和])(?P<w>上上|上个|上|这个|这|本|下下|下个|下)?\s*(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])"
             r"(?!\s*[到至\-~～和、])",
         ),
-        ("rel", r"大前天|前天|昨天|昨日|昨晚|昨夜|昨儿|今天|今日|今早|今晚|今儿|刚才|刚刚"),
+        # 今天天气 / 刚才那个 / 刚才说的: words about the conversation, not when the thing happened.
+        ("rel", r"大前天|前天|昨天|昨日|昨晚|昨夜|昨儿|今早|今晚|今儿|大后天|后天|明天|明早|明晚"
+                r"|(?:今天|今日)(?!\s*(?:天气|怎么样|几号|星期几|周几|是几|有空|下雨|很热|好冷))"
+                r"|(?:刚才|刚刚)(?!\s*(?:那|这|说|讲|问|提|发|的|是|不是))"),
     )
 )
 # Only in an answer to "when": a bare part of the day means today (下午 → 今天下午).
@@ -59,6 +62,7 @@ _UNKNOWN = re.compile(r"记不清|不确定|记不得|不记得|忘了|忘记了
 _RELATIVE_DAYS = {
     "大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "昨晚": -1, "昨夜": -1, "昨儿": -1,
     "今天": 0, "今日": 0, "今早": 0, "今晚": 0, "今儿": 0, "刚才": 0, "刚刚": 0,
+    "明天": 1, "明早": 1, "明晚": 1, "后天": 2, "大后天": 3,
 }  # fmt: skip
 
 
@@ -151,7 +155,7 @@ def _day_of(name: str, m: re.Match[str], today: date) -> date | None:
         if weekday is None:
             return None
         monday = today - timedelta(days=today.weekday())
-        weeks = {"上上": -2, "上个": -1, "上": -1}.get(g["w"] or "", 0)
+        weeks = {"上上": -2, "上个": -1, "上": -1, "下下": 2, "下个": 1, "下": 1}.get(g["w"] or "", 0)
         found = monday + timedelta(days=weekday + 7 * weeks)
         if not g["w"] and found > today:
             # A bare 周五 said on a Wednesday means the last one.

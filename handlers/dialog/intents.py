@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from handlers.cases_view import normalize_case_number
 from handlers.config import CityConfig
-from handlers.masking import find_mobile
+from handlers.masking import find_mobile_span
 from handlers.when import cn_number
 from nlp.types import Classification
 
@@ -375,8 +375,11 @@ class Contact:
 
 def parse_contact(text: str) -> Contact:
     """Name and mobile number from "张三 13812345678", "我叫张三，电话138-1234-5678", or either alone."""
+    found = find_mobile_span(text)
+    if found is not None:  # cut the number out first, in whatever writing: it is never part of a name
+        text = text[: found[1]] + " " + text[found[2] :]
     norm = unicodedata.normalize("NFKC", text)
-    phone = find_mobile(norm)
+    phone = found[0] if found else None
     runs = _DIGIT_RUN.findall(norm)
     bad = phone is None and any(sum(ch.isdigit() for ch in run) >= 7 for run in runs)
     rest = _NAME_NOISE.sub(" ", _DIGIT_RUN.sub(" ", norm)).strip()
