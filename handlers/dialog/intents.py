@@ -16,11 +16,12 @@ from handlers.cases_view import normalize_case_number
 from handlers.config import CityConfig
 from handlers.masking import find_mobile_span
 from handlers.when import cn_number
+from nlp.text import normalize
 from nlp.types import Classification
 
 
 def compact(text: str | None) -> str:
-    """NFKC, lower-case text with only letters, digits and ideographs left."""
+    """NFKC, simplified, lower-case text with only letters, digits and ideographs left: 確認 and 确认 are one word."""
     if not text:
         return ""
     return _compact(text)
@@ -28,8 +29,15 @@ def compact(text: str | None) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a turn asks for the same text's compact form several times
 def _compact(text: str) -> str:
-    norm = unicodedata.normalize("NFKC", text).lower()
+    norm = simplified(text).lower()
     return "".join(ch for ch in norm if unicodedata.category(ch)[0] in "LN")
+
+
+@functools.lru_cache(maxsize=4096)
+def simplified(text: str) -> str:
+    """NFKC (full-width → half-width), traditional → simplified, lower case (`nlp.text.normalize`): for matching
+    only; what the citizen wrote is always kept as written."""
+    return normalize(unicodedata.normalize("NFKC", text))
 
 
 def meaningful_length(text: str | None) -> int:
@@ -315,14 +323,19 @@ def find_window(text: str) -> str | None:
     return _window_value(m.group("a") or m.group("b"))
 
 
-_LEAD_FIX = r"^(?:不对|不是|错了|说错了|搞错了|写错了|更正一下|更正|改一下|修改一下|我说错了|应该是)?[，,。.！!、\s]*"
+# One or more lead-ins, as people pile them up: "不对，我说错了，是医保局".
+_LEAD_WORDS = r"(?:不对|错了|说错了|我说错了|搞错了|弄错了|写错了|打错了|更正一下|更正|改一下|修改一下|纠正一下|应该是|其实是|我的意思是)"
+_LEAD_FIX = rf"^(?:{_LEAD_WORDS}[，,。.！!、\s]*)*"
 _SET = r"(?:应该)?(?:是|改成|改为|换成|写成|填)\s*[:：]?\s*"
 _FIX_UNIT = re.compile(_LEAD_FIX + r"(?:被反映的?单位|反映的?单位|单位|部门|机关)" + _SET + r"(?P<x>.+)$")
 _FIX_WHEN = re.compile(_LEAD_FIX + r"(?:发生的?时间|时间|日期|时候|那天)" + _SET + r"(?P<x>.+)$")
 _FIX_WINDOW = re.compile(_LEAD_FIX + r"(?:窗口号|窗口)" + r"(?:应该)?(?:是|改成|改为|换成)?\s*[:：]?\s*(?P<x>.+)$")
 _FIX_PLACE = re.compile(_LEAD_FIX + r"(?:地点|位置|地址)(?:应该)?(?:是|在|改成|改为)\s*[:：]?\s*(?P<x>.+)$")
+# "不是社保局，是医保局" / "不是社保局而是医保局": the second one is meant.
+_FIX_NOT_BUT = re.compile(r"^(?:不对[，,、\s]*)?不是(?P<old>[^，,。]{1,15}?)[，,、\s]*(?:而|应该)?是(?P<x>.+)$")
 _FIX_BARE = re.compile(
-    r"^(?:不对|不是|错了|说错了|搞错了|写错了|应该是|其实是)[，,。.！!、\s]*(?:应该)?(?:是|改成|改为)?\s*(?P<x>.+)$"
+    rf"^(?:(?:{_LEAD_WORDS}|不是)[，,。.！!、\s]*)+(?:应该)?(?:是|改成|改为|换成)?\s*(?P<x>.+)$"
+    r"|^(?:改成|改为|换成)\s*(?P<y>.+)$"
 )
 _FIX_IDENTITY = re.compile(r"^(?:我要|改成|改为|还是|换成|我想|我选|选)?(?P<x>匿名|实名)(?:反映|吧|了|的)*$")
 _MAX_CORRECTION = 40
@@ -350,9 +363,13 @@ def parse_correction(text: str | None) -> Correction | None:
         m = pattern.match(norm)
         if m and compact(m.group("x")):
             return Correction(kind, m.group("x").strip(" 。.!！"))
-    m = _FIX_BARE.match(norm)
-    if m and compact(m.group("x")) and not _TAIL_ONLY.fullmatch(compact(m.group("x"))):
+    m = _FIX_NOT_BUT.match(norm)
+    if m and compact(m.group("x")):
         return Correction("bare", m.group("x").strip(" 。.!！"))
+    m = _FIX_BARE.match(norm)
+    value = (m.group("x") or m.group("y")) if m else None
+    if value and compact(value) and not _TAIL_ONLY.fullmatch(compact(value)):
+        return Correction("bare", value.strip(" 。.!！"))
     return None
 
 

@@ -98,7 +98,7 @@ def my_cases_request(turn: Turn) -> bool:
 def query_request(turn: Turn) -> QueryCommand | None:
     if turn.click_key == "QUERY":
         return QueryCommand(None)
-    return parse_query(turn.text)
+    return parse_query(turn.norm)
 
 
 def supplement_request(turn: Turn) -> SupplementCommand | None:
@@ -209,19 +209,19 @@ def _unit_in(turn: Turn, words: str) -> str | None:
 def typed_unit(turn: Turn) -> str | None:
     if turn.text is None or meaningful_length(turn.text) > SHORT_ANSWER:
         return None
-    return _unit_in(turn, turn.text)
+    return _unit_in(turn, turn.norm or "")
 
 
 def when_answer(turn: Turn) -> When | None:
     if turn.text is None:
         return None
-    return parse_when(turn.text, turn.env.now, turn.env.tz)
+    return parse_when(turn.norm or "", turn.env.now, turn.env.tz)
 
 
 def window_answer(turn: Turn) -> str | None:
     if turn.text is None or meaningful_length(turn.text) > SHORT_ANSWER:
         return None
-    return find_window(turn.text)
+    return find_window(turn.norm or "")
 
 
 def identity_answer(turn: Turn) -> str | None:
@@ -259,7 +259,7 @@ def amend_choice(turn: Turn) -> int | None:
 
 def correction(turn: Turn) -> Fix | None:
     """A repair in plain words, resolved against the city; None when the words do not resolve to anything."""
-    fix = parse_correction(turn.text)
+    fix = parse_correction(turn.norm)
     if fix is None:
         return None
     env = turn.env

@@ -12,6 +12,7 @@ from functools import cached_property
 
 from handlers.config import CityConfig
 from handlers.dialog.intents import compact
+from handlers.dialog.intents import simplified
 from handlers.dialog.types import DialogEnv
 from handlers.dialog.types import DialogResult
 from handlers.dialog.types import DialogState
@@ -47,6 +48,11 @@ class Turn:
         """What the citizen said (typed, or voice recognition), or None; kept exactly as sent."""
         text = self.msg.text
         return text if text and text.strip() else None
+
+    @cached_property
+    def norm(self) -> str | None:
+        """The text in simplified, half-width characters, for reading it (never for keeping it)."""
+        return simplified(self.text) if self.text is not None else None
 
     @cached_property
     def key(self) -> str:
