@@ -59,6 +59,25 @@ class Limits(_Strict):
 class NlpOptions(_Strict):
     category_threshold: float = Field(default=0.35, ge=0, le=1)
     unit_threshold: float = Field(default=0.45, ge=0, le=1)
+    # Below this the dialog asks what a first message wants (反映 / 表扬 / 建议 / 咨询) instead of guessing.
+    intent_threshold: float = Field(default=0.5, ge=0, le=1)
+
+
+class UnitFaq(_Strict):
+    """What a citizen asking how to get something done is told about one unit (all optional)."""
+
+    hours: str | None = None
+    address: str | None = None
+    phone: str | None = None
+    online: str | None = None  # where it can be done online
+    materials: str | None = None  # what to bring, in a sentence or two
+
+
+class Faq(_Strict):
+    """Answers for 咨询 (how / where / what to bring): per unit, and the hotline for everything else."""
+
+    hotline: str = "12345"
+    units: dict[str, UnitFaq] = Field(default_factory=dict)
 
 
 class Unit(_Strict):
@@ -160,6 +179,7 @@ class CityConfig(_Strict):
     calendar: CalendarOverrides = CalendarOverrides()
     escalation: Escalation = Escalation()
     watch: Watch = Watch()
+    faq: Faq = Faq()
     texts: Texts
     retention: Retention = Field(default_factory=lambda: Retention())
 
@@ -195,6 +215,9 @@ class CityConfig(_Strict):
             for code in sup.units:
                 if code not in known:
                     raise ValueError(f"supervisor {sup.id}: unit {code!r} is not a known unit or body")
+        for code in self.faq.units:
+            if code not in units:
+                raise ValueError(f"faq.units: {code!r} is not a unit code")
         clash = set(self.calendar.extra_holidays) & set(self.calendar.extra_working_days)
         if clash:
             raise ValueError(f"calendar: dates both holiday and working day: {sorted(map(str, clash))}")

@@ -22,6 +22,9 @@ from handlers.dialog import handle as dialog_handle
 from handlers.dialog.types import CaseDraft
 from handlers.dialog.types import DialogEnv
 from handlers.dialog.types import DialogState
+from handlers.dialog.types import Feedback
+from handlers.dialog.types import Slots
+from handlers.dialog.types import Stage
 from handlers.dialog.types import Supplement
 from handlers.followup import RATING_NUDGE
 from handlers.followup import Followup
@@ -30,6 +33,7 @@ from handlers.followup import parse_rating
 from handlers.lifecycle import STATES
 from handlers.lifecycle import can
 from handlers.messages import InboundMessage
+from handlers.texts import say
 
 # -- effects ------------------------------------------------------------------------------------------------
 
@@ -47,11 +51,19 @@ class SaveDialog:
 @dataclass(frozen=True, slots=True)
 class SubmitCase:
     draft: CaseDraft
+    placeholder: str = "{case_number}"  # where the reply takes this case's number
 
 
 @dataclass(frozen=True, slots=True)
 class AppendSupplement:
     supplement: Supplement
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFeedback:
+    """A praise or a suggestion to record as a case of that kind (never a complaint)."""
+
+    feedback: Feedback
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +199,13 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
         if follow is not None and follow.kind == "rating":
             rating = parse_rating(text)
             if rating is not None:
-                verdict = "感谢您的评价！" if rating.satisfied else "已收到您的评价，我们会督促重新办理。"
-                return Step(
-                    f"{verdict}（工单 {follow.number}：{rating.label}）", effects=(RateCase(follow.number, rating),)
-                )
+                if rating.satisfied:
+                    return Step(f"感谢您的评价！（工单 {follow.number}：{rating.label}）",
+                                effects=(RateCase(follow.number, rating),))  # fmt: skip
+                # Not satisfied: the case is redone, and what was wrong goes with it (the next message).
+                asking = DialogState(Stage.RATING_REASON, Slots(supplement_case=follow.number), ctx.now, ctx.now)
+                reply = say(ctx.city, "rating_reason_ask", number=follow.number)
+                return Step(f"{reply}（{rating.label}）", effects=(RateCase(follow.number, rating), SaveDialog(asking)))
             if state is None and len(text) <= 8 and any(w in text.upper() for w in ("满意", "解决", "1", "2", "3")):
                 return Step(RATING_NUDGE)
         if follow is not None and follow.kind == "question" and state is None:
@@ -203,6 +218,10 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
     effects.append(SaveDialog(result.state))
     if result.submit is not None:
         effects.append(SubmitCase(result.submit))
+    if result.also_submit is not None:
+        effects.append(SubmitCase(result.also_submit, placeholder="{second_case_number}"))
+    if result.feedback is not None:
+        effects.append(RecordFeedback(result.feedback))
     effects.extend(AppendSupplement(s) for s in result.supplements)
     return Step(result.reply or None, outcome=result.outcome, effects=tuple(effects))
 

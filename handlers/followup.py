@@ -37,8 +37,21 @@ class Rating:
         return f"{OUTCOMES[self.outcome]}，{CONDUCT[self.conduct]}"
 
 
+# A rating in one word, as people answer when they do not follow the format: the outcome is read from it too.
+_ONE_WORD = {
+    "非常满意": ("1", "A"), "很满意": ("1", "A"), "满意": ("1", "A"), "挺满意": ("1", "A"), "好评": ("1", "A"),
+    "基本满意": ("2", "B"), "还行": ("2", "B"), "一般": ("2", "B"), "还可以": ("2", "B"),
+    "不满意": ("3", "C"), "很不满意": ("3", "C"), "非常不满意": ("3", "C"), "差评": ("3", "C"), "没解决": ("3", "C"),
+    "没有解决": ("3", "C"), "未解决": ("3", "C"),
+}  # fmt: skip
+_ONE_WORD_KEY = re.compile(r"[\s，,。.！!~～]+")
+
+
 def parse_rating(text: str) -> Rating | None:
-    """'1A', '1 a', '已解决 满意', '3C', '未解决，不满意' → Rating; anything else → None."""
+    """'1A', '1 a', '已解决 满意', '3C', '未解决，不满意', or one word ('满意', '不满意', '差评') → Rating."""
+    word = _ONE_WORD_KEY.sub("", text)
+    if word in _ONE_WORD:
+        return Rating(*_ONE_WORD[word])
     t = text.strip().upper().replace("，", " ").replace(",", " ")
     m = re.fullmatch(r"([123])\s*([ABC])", t)
     if m:

@@ -72,6 +72,9 @@ NOTICE_KINDS: dict[str, str] = {
     "digest": "周报",
     "hot_spot": "热点预警",
     "security": "安全提醒",
+    "praise": "表扬",
+    "suggestion": "意见建议",
+    "discipline": "纪检件知会",
 }
 
 
@@ -99,6 +102,9 @@ def supervisor_text(
         "reopened": f"【重办】市民对{case} 的办理不满意，已重新交办，请重新核实处理。",
         "extension": f"【延期批复】{case} 的延期申请" + (f"：{note}" if note else "已处理") + "。",
         "extension_request": f"【延期申请】{case} 申请延期，请审批。",
+        "praise": f"【表扬】市民提交了一条表扬（{case}），已记入服务评价。",
+        "suggestion": f"【意见建议】市民提交了一条意见建议（{case}），请查阅。",
+        "discipline": f"【纪检件知会】{case} 涉及吃拿卡要，已由纪委监委牵头办理，请同步跟踪。",
     }.get(reason)
     if head is None:
         head = f"【{kind}】{case} 有新情况" + (f"：{note}" if note else "") + "。"

@@ -15,8 +15,13 @@ from handlers.config import Supervisor
 @dataclass(frozen=True, slots=True)
 class RouteDecision:
     action: str  # "route" or "to_triage"
-    assignees: tuple[tuple[str, str], ...]  # (supervisor id, role: handler | discipline | triage)
+    assignees: tuple[tuple[str, str], ...]  # (supervisor id, role: handler | triage)
     reason: str
+    inform: tuple[str, ...] = ()  # told, not assigned: the office's desk for a case 纪委监委 leads
+
+
+# The category 纪委监委 leads (吃拿卡要: bribes, gifts, favours), whenever a discipline body is configured.
+DISCIPLINE_LED = "corruption"
 
 
 def conflicted(supervisor: Supervisor, unit: str | None, city: CityConfig) -> bool:
@@ -51,6 +56,13 @@ def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, lo
         if not triagers:
             raise LookupError(f"no triage supervisor configured for {city.office_code}")
         return RouteDecision("to_triage", ((_least_loaded(triagers, load).id, "triage"),), "classifier unsure")
+    if category == DISCIPLINE_LED and city.discipline_code:
+        # 吃拿卡要: the discipline commission leads, the supervising office is informed; the unit's own
+        # supervisors are not in it (a bribe case is a matter for 纪委监委, and the fewer who know the better).
+        discipline = eligible(city, city.discipline_code, unit)
+        if discipline:
+            inform = tuple(s.id for s in eligible(city, city.office_code, unit))
+            return RouteDecision("route", ((_least_loaded(discipline, load).id, "handler"),), "discipline led", inform)
     handlers_ = eligible(city, unit, unit)
     if not handlers_:
         if not triagers:
@@ -58,12 +70,7 @@ def route(*, category: str, unit: str | None, triage: bool, city: CityConfig, lo
         return RouteDecision(
             "to_triage", ((_least_loaded(triagers, load).id, "triage"),), f"no eligible supervisor for {unit}"
         )
-    assignees = [(_least_loaded(handlers_, load).id, "handler")]
-    if category == "corruption":
-        discipline = eligible(city, city.discipline_code, unit) if city.discipline_code else []
-        if discipline:
-            assignees.append((_least_loaded(discipline, load).id, "discipline"))
-    return RouteDecision("route", tuple(assignees), "respondent unit supervisors")
+    return RouteDecision("route", ((_least_loaded(handlers_, load).id, "handler"),), "respondent unit supervisors")
 
 
 def candidates(*, category: str, unit: str | None, city: CityConfig) -> set[str]:

@@ -61,6 +61,9 @@ DEFAULTS: Mapping[str, str] = {
         "如果有照片、视频或录音，现在可以直接发给我（可以发多份）；方便的话也可以告诉我窗口号或发送位置。\n"
         "发完了或没有材料，请回复“好了”或“没有”。"
     ),
+    "ask_evidence_known_window": (
+        "如果有照片、视频或录音，现在可以直接发给我（可以发多份）。\n发完了或没有材料，请回复“好了”或“没有”。"
+    ),
     "evidence_noted": "第{n}份材料已收到。还有可以继续发，发完了请回复“好了”。",
     "evidence_cleared": "已删除之前发送的材料。",
     "evidence_how_to_clear": "已发的材料都会保留；想删掉重新发，请回复“删除”。",
@@ -68,7 +71,7 @@ DEFAULTS: Mapping[str, str] = {
     "evidence_nudge": "发完了或者没有材料，请回复“好了”或“没有”。",
     # Identity.
     "ask_identity": (
-        "最后一步：您希望匿名还是实名反映？\n1. 匿名（被反映的单位看不到您的任何信息）\n"
+        "您希望匿名还是实名反映？\n1. 匿名（被反映的单位看不到您的任何信息）\n"
         "2. 实名（留下姓名和手机号，方便核实和回访）\n请回复 1 或 2。"
     ),
     "identity_nudge": "请回复 1（匿名）或 2（实名）。",
@@ -82,9 +85,9 @@ DEFAULTS: Mapping[str, str] = {
     "identity_anonymous": "好的，匿名反映。",
     "identity_real": "好的，实名：{name} {phone}。",
     # Read-back.
-    "review": "请核对您的反映：\n{summary}\n回复“确认”提交，“修改”更改内容，“取消”放弃。",
+    "review": "最后一步，请核对您的反映：\n{summary}\n回复“确认”提交，“修改”更改内容，“取消”放弃。",
     "review_nudge": "请回复“确认”提交，“修改”更改内容，或“取消”放弃。",
-    "summary_unit": "· 单位：{unit}",
+    "summary_unit": "· 被反映单位：{unit}",
     "summary_text": "· 事情：{text}",
     "summary_when": "· 时间：{when}",
     "summary_place": "· 地点：{place}",
@@ -123,7 +126,7 @@ DEFAULTS: Mapping[str, str] = {
     "unsupported_here": "这类消息我暂时看不懂。",
     # Afterwards: status, my cases, supplements.
     "status_head": "工单 {number}\n状态：{label}",
-    "status_unit": "反映单位：{unit}",
+    "status_unit": "被反映单位：{unit}",
     "status_category": "问题类型：{category}",
     "status_created": "提交时间：{created}",
     "status_due": "预计答复：{due}前",
@@ -138,6 +141,52 @@ DEFAULTS: Mapping[str, str] = {
     "supplement_saved_once": "已补充到工单 {number}，工作人员会一并查看。",
     "supplement_done": "好的，补充完毕，工作人员会一并查看。",
     "supplement_which": "请发送“补充 工单号 内容”，例如：补充 ZY2611270001 当时是5号窗口。",
+    # What a first message wants, when it is not a report.
+    "ask_intent": (
+        "请问您是想：\n1. 反映问题（投诉、举报干部作风）\n2. 表扬\n3. 提意见建议\n4. 咨询怎么办事\n回复序号就行。"
+    ),
+    "ask_intent_nudge": "请回复 1-4 中的一个序号。",
+    "praise_thanks": "谢谢您的表扬！我们会转告{target}，并记入该单位的服务评价。",
+    "praise_ask_target": "谢谢您的表扬！请问您要表扬的是哪个单位（或哪个窗口、哪位工作人员）？",
+    "praise_target_unknown": "有关单位",
+    "suggestion_thanks": "感谢您的意见建议！已记录下来，转交治庸办研究，我们会认真对待每一条建议。",
+    "consult_answer": "{unit}办事指南：\n{lines}\n这里主要受理干部作风方面的反映；办事中遇到推诿、刁难，欢迎随时告诉我。",
+    "consult_fallback": (
+        "这里是{account}，主要受理干部作风方面的反映（门难进、脸难看、事难办、吃拿卡要等），不办理具体业务。"
+        "办事咨询{where}，或拨打{hotline}政务服务便民热线。"
+    ),
+    "consult_where_unit": "请联系{unit}（电话 {phone}）",
+    "consult_where_none": "请联系相关单位",
+    "chitchat": "您好！我是{account}的小助手。",
+    "abuse_reply": "理解您的心情。如果您在办事中遇到了问题，欢迎具体说说：哪个单位、什么事、什么时间，我们会认真登记、督促办理。",
+    "fear": (
+        "请放心：您的身份信息严格保密，被反映单位不会知道是谁反映的；对反映人、举报人打击报复是违纪违法行为，"
+        "一经查实严肃处理。您也可以选择匿名反映，不留任何个人信息。"
+    ),
+    "cancelled_kept": "好的，这次反映已取消。30分钟内回复“恢复”可以找回刚才填写的内容。",
+    "restored": "已恢复刚才的反映，我们接着来。",
+    "left": "好的。有需要随时找我。",
+    "nothing_to_restore": "没有可以恢复的内容（取消超过30分钟的反映已删除）。有问题可以直接告诉我。",
+    "clarify": "能再具体一点吗？比如办的是什么证件或业务、卡在哪一步、是哪个单位的哪个窗口？",
+    "split_offer": (
+        "您反映的事涉及两个单位：{first} 和 {second}。要分成两件，分别交给各自的督办人员吗？\n"
+        "1. 分成两件\n2. 合成一件\n请回复 1 或 2。"
+    ),
+    "split_nudge": "请回复 1（分成两件）或 2（合成一件）。",
+    "split_done": "好的，分成两件：{first}、{second}。",
+    "submitted_split": (
+        "提交成功！已分成两件：\n{first}：工单号 {case_number}\n{second}：工单号 {second_case_number}\n"
+        "{next_step}{anonymous_note}您可以随时发送“查询 工单号”了解进度。"
+    ),
+    "next_step_discipline": (
+        "您反映的情况涉及吃拿卡要，将转市纪委监委办理，治庸办同步跟踪督办。反映人受法律保护，您的信息严格保密；"
+        "也可以直接拨打纪检监察举报电话12388。"
+    ),
+    "summary_category": "· 问题类型：{category}",
+    "category_pending": "待工作人员确认",
+    "list_pick_nudge": "回复序号查看详情，或直接告诉我您想做什么。",
+    "rating_reason_ask": "已收到您的评价，工单 {number} 将重新办理。方便的话请说说哪里不满意，我们会附在重办工单里交给督办人员。",
+    "rating_reason_saved": "已把您的意见附在工单 {number} 里，督办人员会一并处理。谢谢您！",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

@@ -26,6 +26,7 @@ from handlers.dialog import handle
 from handlers.dialog.types import DialogEnv
 from handlers.dialog.types import DialogResult
 from handlers.dialog.types import DialogState
+from handlers.dialog.types import Slots
 from handlers.dialog.types import Stage
 from handlers.messages import InboundMessage
 from handlers.textfit import utf8_len
@@ -132,7 +133,12 @@ class FakeClassifier:
                 evidence.append(cue)
                 break
         triage = unit is None or unit_conf < self.city.nlp.unit_threshold or cat_conf < self.city.nlp.category_threshold
+        intent, intent_conf = self._intent(text, category != "other")
+        named = [u.code for u in self.city.units if any(n in text for n in (u.name, *u.aliases))]
         return Classification(
+            intent=intent,
+            intent_confidence=intent_conf,
+            units=tuple(dict.fromkeys([unit, *named])) if unit and len(named) >= 2 else ((unit,) if unit else ()),
             category=category,
             unit=unit,
             confidence=min(unit_conf, cat_conf) if unit else cat_conf,
@@ -144,6 +150,26 @@ class FakeClassifier:
             category_confidence=cat_conf,
             unit_confidence=unit_conf,
         )
+
+    # What a message wants, by words, as the trained model behaves on clear cases. A behaviour cue makes it a
+    # complaint whatever else is said (sarcasm and mixed praise are complaints).
+    _INTENTS = (
+        ("abuse", ("狗官", "垃圾", "混蛋", "废物")),
+        ("praise", ("表扬", "点赞", "感谢", "很耐心", "很热情", "态度很好", "办得很快")),
+        ("suggestion", ("建议", "希望能", "能不能增加")),
+        ("consult", ("请问", "需要带", "几点上班", "在哪办", "怎么办理")),
+        ("chitchat", ("天气", "你是谁", "机器人", "在吗")),
+    )
+
+    def _intent(self, text: str, has_cue: bool) -> tuple[str, float]:
+        if "想说个事" in text:
+            return "complaint", 0.3  # too little to tell what they want
+        if has_cue:
+            return "complaint", 0.9
+        for intent, words in self._INTENTS:
+            if any(w in text for w in words):
+                return intent, 0.9
+        return "complaint", 0.9
 
     def _names(self, code: str) -> list[str]:
         unit = self.city.unit(code)
@@ -246,6 +272,11 @@ _PATHS: dict[Stage, tuple[str | InboundMessage, ...]] = {
     Stage.REVIEW: (NAMED, "没有", "1"),
     Stage.AMEND: (NAMED, "没有", "1", "修改"),
     Stage.SUPPLEMENT: ("补充 ZY2611250001",),
+    Stage.ASK_INTENT: ("想说个事",),
+    Stage.PRAISE_TARGET: ("我要表扬一下",),
+    Stage.SPLIT: ("昨天在社保局被推诿扯皮，后来去医保局又被骂了一顿",),
+    Stage.CANCELLED: (NAMED, "取消"),
+    Stage.LISTED: ("我的反映",),
 }
 
 
@@ -256,6 +287,10 @@ def drive_to(stage: Stage, **chat: object) -> Chat:
         conversation = drive_to(Stage.ASK_EVIDENCE, **chat)
         conversation.wait(minutes=city().limits.dialog_idle_minutes + 1)
         conversation.say("你好")
+    elif stage is Stage.RATING_REASON:
+        # Entered by handlers.dispatch after a 不满意 rating, not by a dialog turn.
+        now = conversation.now
+        conversation.state = DialogState(stage, Slots(supplement_case="ZY2611250001"), now, now)
     else:
         for step in _PATHS[stage]:
             conversation.send(text(step, at=conversation.now) if isinstance(step, str) else step)

@@ -266,7 +266,7 @@ class _Seeder:
 
     def _handler(self, session: orm.Session, case: Case) -> str:
         assignees = cases_repo.assignees(session=session, case_id=case.id)
-        for role in ("handler", "triage", "discipline"):
+        for role in ("handler", "triage"):
             for a in assignees:
                 if a.role == role:
                     return a.supervisor_id

@@ -129,6 +129,28 @@ def submit(
     return case
 
 
+def record_feedback(session: orm.Session, rt: Runtime, feedback: Any, pseudonym: str, now: datetime) -> Case:
+    """A praise or a suggestion as a case of that kind, closed at once (outside the complaint loop, never counted
+    against a unit): the praised unit's supervisors and the office's desk are told; a suggestion goes to the office."""
+    city = rt.settings.city
+    unit = known_unit(city, feedback.unit)
+    number = cases_repo.allocate_number(session=session, at=now, tz=rt.tz)
+    case = cases_repo.create(
+        session=session, number=number, now=now, pseudonym=pseudonym, state=CaseState.CLOSED, kind=feedback.kind,
+        category="other", respondent_unit=unit, window=feedback.window, text=feedback.text, person=feedback.person,
+        anonymous=True, unit_source="named" if unit else "triage", confidence=0.0, classification={}, triage=False,
+        channel="wechat",
+    )  # fmt: skip
+    case.closed_at = now
+    cases_repo.append_event(session=session, case=case, at=now, actor="citizen", action=feedback.kind,
+                            from_state=None, to_state=CaseState.CLOSED)  # fmt: skip
+    told = [s.id for s in city.supervisors if unit and unit in s.units and s.role == "supervisor"]
+    told += [s.id for s in city.office_desk() if s.id not in told]
+    for sup in told if feedback.kind == "praise" else [s.id for s in city.office_desk()]:
+        notify_supervisor(session, rt, case, sup, now, reason=feedback.kind)
+    return case
+
+
 def assign_case(session: orm.Session, rt: Runtime, case: Case, now: datetime, *, actor: str) -> None:
     """派单 again (after a return, or from triage): route with 回避 and tell the chosen supervisors."""
     city = rt.settings.city
@@ -159,6 +181,8 @@ def _apply_route(
     )
     for sup_id, _role in decision.assignees:
         notify_supervisor(session, rt, case, sup_id, now, reason="new")
+    for sup_id in decision.inform:
+        notify_supervisor(session, rt, case, sup_id, now, reason="discipline")
 
 
 def act(

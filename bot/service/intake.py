@@ -182,8 +182,11 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
                 dialogs.save(session=session, pseudonym=msg.pseudonym, data=effect.state.to_dict(), at=now)
         elif isinstance(effect, d.SubmitCase):
             case = casework.submit(session, rt, effect.draft, msg.pseudonym, now)
-            reply = (reply or "").replace("{case_number}", case.number)
+            reply = (reply or "").replace(effect.placeholder, case.number)
             log.info("case submitted key=%s case=%s state=%s", msg.key, case.number, case.state)
+        elif isinstance(effect, d.RecordFeedback):
+            case = casework.record_feedback(session, rt, effect.feedback, msg.pseudonym, now)
+            log.info("%s recorded key=%s case=%s", effect.feedback.kind, msg.key, case.number)
         elif isinstance(effect, d.AppendSupplement):
             _supplement(ctx, effect)
         elif isinstance(effect, d.BindFailed):
@@ -251,8 +254,10 @@ def _supplement(ctx: IntakeContext, effect: d.AppendSupplement) -> None:
         lat, lon, label = s.location
         cases_repo.add_message(session=ctx.session, case=case, at=ctx.now, direction="citizen", kind="supplement",
                                body=f"位置：{label or ''}（{lat:.5f}, {lon:.5f}）", author=None)  # fmt: skip
-    cases_repo.append_event(session=ctx.session, case=case, at=ctx.now, actor="citizen", action="supplement",
-                            from_state=case.state, to_state=case.state)  # fmt: skip
+    event = cases_repo.append_event(session=ctx.session, case=case, at=ctx.now, actor="citizen",
+                                    action="supplement", from_state=case.state, to_state=case.state)  # fmt: skip
+    for a in cases_repo.assignees(session=ctx.session, case_id=case.id):
+        notify.notify_supervisor(ctx.session, ctx.rt, case, a.supervisor_id, ctx.now, reason=f"answer{event.seq}")
 
 
 # How stale the stored "last message" time may be before a message rewrites it. It opens WeChat's 48-hour

@@ -11,6 +11,9 @@ from __future__ import annotations
 import dataclasses
 
 from handlers.cases_view import CaseSummary
+from handlers.dialog.flow import reminder
+from handlers.dialog.intents import meaningful_length
+from handlers.dialog.listen import fear_split
 from handlers.dialog.states import ENTRY_POINTS
 from handlers.dialog.states import FALLBACKS
 from handlers.dialog.states import TIMEOUT
@@ -19,6 +22,7 @@ from handlers.dialog.states import Callback
 from handlers.dialog.states import Handler
 from handlers.dialog.turn import Turn
 from handlers.dialog.turn import begin_turn
+from handlers.dialog.turn import keep
 from handlers.dialog.types import CaseDraft
 from handlers.dialog.types import DialogEnv
 from handlers.dialog.types import DialogResult
@@ -28,6 +32,7 @@ from handlers.dialog.types import Stage
 from handlers.dialog.types import Supplement
 from handlers.messages import InboundMessage
 from handlers.textfit import clip_bytes
+from handlers.texts import say
 
 __all__ = [
     "CaseDraft",
@@ -60,12 +65,28 @@ def route(turn: Turn) -> tuple[Callback, object]:
 
 
 def handle(state: DialogState | None, msg: InboundMessage, env: DialogEnv) -> DialogResult:
-    """Decide one turn of a citizen's conversation."""
+    """Decide one turn of a citizen's conversation.
+
+    Fear of being found out or punished is answered first, in any state, and never enters the report: the
+    reassurance comes, then whatever else the message said is taken as usual (or the open question is repeated).
+    """
     turn = begin_turn(state, msg, env)
+    afraid, rest = fear_split(turn.text)
+    if afraid:
+        reassurance = say(env.city, "fear")
+        if meaningful_length(rest) < 4:
+            if turn.state is not None and not turn.expired:
+                reply = f"{reassurance}\n\n{reminder(turn.state.stage, turn.state.slots, env)}"
+            else:
+                reply = reassurance
+            return dataclasses.replace(keep(turn, reply), handler="on_fear")
+        said = {"recognition": rest} if msg.msg_type == "voice" else {"content": rest}
+        turn = begin_turn(state, dataclasses.replace(msg, **said), env)
     callback, found = route(turn)
     result = callback(turn, found)
+    reply = f"{say(env.city, 'fear')}\n\n{result.reply}" if afraid and result.reply else result.reply
     return dataclasses.replace(
         result,
-        reply=clip_bytes(result.reply, env.max_reply_bytes),
+        reply=clip_bytes(reply, env.max_reply_bytes),
         handler=result.handler or callback.__name__,
     )

@@ -71,7 +71,8 @@ def start_draft(turn: Turn, slots: Slots, *acks: str, text: str | None = None) -
         if is_enough(slots, turn.classify(slots.text), turn.city):
             slots.text_done = True
             return advance(turn, slots, *acks)
-        return go(turn, Stage.COLLECT_TEXT, slots, _join(*acks, say(turn.city, "ask_more")))
+        slots.clarified = True  # the one clarifying question about a thin report is this one
+        return go(turn, Stage.COLLECT_TEXT, slots, _join(*acks, say(turn.city, "clarify")))
     if turn.media is not None and turn.media.kind == "voice":
         # An untranscribed voice: its own ask ("please type it") is the question; do not ask twice.
         return go(turn, Stage.COLLECT_TEXT, slots, _join(*acks, media_ack(turn)))

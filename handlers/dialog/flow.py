@@ -22,6 +22,7 @@ from handlers.dialog.types import Slots
 from handlers.dialog.types import Stage
 from handlers.masking import mask_phone
 from handlers.masking import mask_text
+from handlers.routing import DISCIPLINE_LED
 from handlers.textfit import excerpt
 from handlers.texts import MEDIA_NAMES
 from handlers.texts import say
@@ -31,6 +32,7 @@ from handlers.when import today_in
 from nlp.types import Classification
 
 MAX_CANDIDATES = 4
+DISCIPLINE_CATEGORY = DISCIPLINE_LED  # 吃拿卡要: led by 纪委监委
 MAX_EVIDENCE = 20
 SUMMARY_CHARS = 80
 RESUME_CHARS = 40
@@ -147,11 +149,21 @@ def unit_label(slots: Slots, city: CityConfig) -> str:
 # -- asking -----------------------------------------------------------------------------------------------
 
 
+def city_unit(city: CityConfig, code: str | None) -> bool:
+    return bool(code) and city.unit(code) is not None
+
+
 def next_stage(slots: Slots, env: DialogEnv, classify: Callable[[str], Classification]) -> Stage:
     """The first question still open, deciding the unit on the way when the text names it."""
     if not slots.text_done or not slots.text.strip():
         return Stage.COLLECT_TEXT
     autofill(slots, env)
+    if not slots.split_decided:
+        units = [u for u in classify(slots.text).units if city_unit(env.city, u)]
+        if len(units) >= 2 and slots.unit_source != "qr":
+            slots.split_units = units[:2]
+            return Stage.SPLIT
+        slots.split_decided = True
     if not slots.unit_decided:
         asked = decide_unit(slots, env, classify)
         if asked is not None:
@@ -192,6 +204,11 @@ def prompt(stage: Stage, slots: Slots, env: DialogEnv) -> str:
         return say(city, "resume", excerpt=resume_excerpt(slots, env))
     if stage is Stage.SUPPLEMENT:
         return say(city, "supplement_ask", number=slots.supplement_case or "")
+    if stage is Stage.SPLIT:
+        first, second = (city.unit_name(u) for u in slots.split_units[:2])
+        return say(city, "split_offer", first=first, second=second)
+    if stage is Stage.ASK_EVIDENCE and slots.window:
+        return say(city, "ask_evidence_known_window")  # the window is known (QR, text): never asked again
     return say(city, stage.value)  # ask_when, ask_evidence, ask_identity, amend share their stage's name
 
 
@@ -270,8 +287,13 @@ def place_label(slots: Slots) -> str | None:
 def summary(slots: Slots, env: DialogEnv) -> str:
     """The read-back: unit, what happened (shortened, numbers masked), when, where, evidence, identity."""
     city = env.city
+    if slots.split_units:
+        unit_line = "、".join(city.unit_name(u) for u in slots.split_units) + "（分成两件）"
+    else:
+        unit_line = unit_label(slots, city)
     lines = [
-        say(city, "summary_unit", unit=unit_label(slots, city)),
+        say(city, "summary_unit", unit=unit_line),
+        say(city, "summary_category", category=category_label(slots, env)),
         say(city, "summary_text", text=excerpt(mask_text(slots.text), SUMMARY_CHARS)),
         say(city, "summary_when", when=when_label(slots, env)),
     ]
@@ -281,6 +303,15 @@ def summary(slots: Slots, env: DialogEnv) -> str:
     lines.append(say(city, "summary_evidence", evidence=evidence_label(slots, env)))
     lines.append(say(city, "summary_identity", identity=identity_label(slots, env)))
     return "\n".join(lines)
+
+
+def category_label(slots: Slots, env: DialogEnv) -> str:
+    """What kind of conduct the report is about, as the classifier read it, or that staff will decide."""
+    c = env.classify(slots.text)
+    category = env.city.category(c.category)
+    if category is None or (c.category_confidence or c.confidence) < env.city.nlp.category_threshold:
+        return say(env.city, "category_pending")
+    return category.name
 
 
 def resume_excerpt(slots: Slots, env: DialogEnv) -> str:
@@ -329,13 +360,20 @@ def build_draft(slots: Slots, env: DialogEnv, classify: Callable[[str], Classifi
     )
 
 
-def submitted_reply(draft: CaseDraft, env: DialogEnv) -> str:
+def submitted_reply(draft: CaseDraft, env: DialogEnv, second: CaseDraft | None = None) -> str:
     """Case number placeholder, one sentence on what happens next, how to query. No citizen text in it."""
     city = env.city
     category = city.category(draft.category)
     if draft.triage or category is None:
         next_step = say(city, "next_step_triage")
+    elif draft.category == DISCIPLINE_CATEGORY and city.discipline_code:
+        # 纪委监委 leads: no promise of an answer in N working days that a discipline case cannot keep.
+        next_step = say(city, "next_step_discipline")
     else:
         next_step = say(city, "next_step", days=category.answer_days)
     note = say(city, "anonymous_note") if draft.anonymous else ""
+    if second is not None:
+        return say(city, "submitted_split", first=city.unit_name(draft.unit), second=city.unit_name(second.unit),
+                   case_number="{case_number}", second_case_number="{second_case_number}", next_step=next_step,
+                   anonymous_note=note)  # fmt: skip
     return say(city, "submitted", case_number="{case_number}", next_step=next_step, anonymous_note=note)

@@ -300,3 +300,12 @@ def supplement_content(turn: Turn) -> bool:
 
 def is_complaint(turn: Turn) -> bool:
     return turn.text is not None and looks_like_complaint(turn.text, turn.classify(turn.text))
+
+
+def split_choice(turn: Turn) -> int | None:
+    """1 (two cases) or 2 (one case) after the offer to split a report about two units."""
+    if is_yes(turn.key):
+        return 1
+    if is_no(turn.key):
+        return 2
+    return parse_choice(turn.key, 2)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from handlers.dialog import entry as entry
+from handlers.dialog import listen
 from handlers.dialog import steps as steps
 from handlers.dialog.matchers import amend
 from handlers.dialog.matchers import amend_choice
@@ -47,6 +48,7 @@ from handlers.dialog.matchers import scene
 from handlers.dialog.matchers import silent_event
 from handlers.dialog.matchers import smalltalk
 from handlers.dialog.matchers import smalltalk_or_thanks
+from handlers.dialog.matchers import split_choice
 from handlers.dialog.matchers import subscribed
 from handlers.dialog.matchers import supplement_content
 from handlers.dialog.matchers import supplement_request
@@ -71,10 +73,10 @@ Handler = tuple[Matcher, Callback]
 FALLBACKS: Sequence[Handler] = (
     (unsubscribed, entry.on_unsubscribe),
     (silent_event, entry.on_silent_event),
-    (cancel, entry.on_cancel),
+    (cancel, listen.on_cancel_keep),
     (restart, entry.on_restart),
     (help_request, entry.on_help),
-    (my_cases_request, entry.on_my_cases),
+    (my_cases_request, listen.on_my_cases_listed),
     (supplement_request, entry.on_supplement_command),
     (query_request, entry.on_query),
 )
@@ -87,6 +89,8 @@ ENTRY_POINTS: Sequence[Handler] = (
     (thanks, entry.on_thanks),
     (smalltalk, entry.on_guide),
     (report_intent, entry.on_report),
+    (listen.restore, listen.on_restore_nothing),
+    (listen.first_intent, listen.on_intent),
     (complaint, entry.on_complaint),
     (any_text, entry.on_guide),
     (media, entry.on_media_first),
@@ -176,6 +180,31 @@ TRANSITIONS: dict[Stage, Sequence[Handler]] = {
     Stage.RESUME: (
         (resume_continue, entry.on_resume_continue),
         (anything, entry.on_resume_other),
+    ),
+    Stage.ASK_INTENT: (
+        (listen.intent_choice, listen.on_intent_choice),
+        (anything, listen.on_leave),
+    ),
+    Stage.PRAISE_TARGET: (
+        (any_text, listen.on_praise_target),
+        (anything, listen.on_leave),
+    ),
+    Stage.SPLIT: (
+        *_DRAFT_HEAD,
+        (split_choice, steps.on_split),
+        *_DRAFT_TAIL,
+    ),
+    Stage.CANCELLED: (
+        (listen.restore, listen.on_restore),
+        (anything, listen.on_after_cancel),
+    ),
+    Stage.LISTED: (
+        (listen.list_choice, listen.on_list_choice),
+        (anything, listen.on_leave),
+    ),
+    Stage.RATING_REASON: (
+        (any_text, listen.on_rating_reason),
+        (anything, listen.on_leave),
     ),
     Stage.SUPPLEMENT: (
         (done, entry.leave_supplement),

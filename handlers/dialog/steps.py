@@ -6,6 +6,8 @@ Which callback runs in which state is declared in `handlers.dialog.states`. Pure
 
 from __future__ import annotations
 
+import dataclasses
+
 from handlers.dialog.entry import limit_text
 from handlers.dialog.entry import media_ack
 from handlers.dialog.entry import over_limit
@@ -130,10 +132,12 @@ def on_location(turn: Turn, _: object) -> DialogResult:
 
 
 def _collected(turn: Turn, slots: Slots) -> DialogResult:
-    if is_enough(slots, turn.classify(slots.text), turn.city):
+    if is_enough(slots, turn.classify(slots.text), turn.city) or slots.clarified:
+        # A thin report gets one clarifying question, never two: what the citizen adds after it is enough.
         slots.text_done = True
         return advance(turn, slots)
-    return go(turn, Stage.COLLECT_TEXT, slots, say(turn.city, "more_noted"))
+    slots.clarified = True
+    return go(turn, Stage.COLLECT_TEXT, slots, say(turn.city, "clarify"))
 
 
 def on_text_done(turn: Turn, _: object) -> DialogResult:
@@ -273,7 +277,23 @@ def on_confirm(turn: Turn, _: object) -> DialogResult:
         # Keep the draft: tomorrow a 确认 submits it.
         return go(turn, Stage.REVIEW, slots, limit_text(turn, "limit_reached_review"), handler="limit")
     draft = build_draft(slots, turn.env, turn.classify)
+    if len(slots.split_units) >= 2:
+        first = dataclasses.replace(draft, unit=slots.split_units[0], unit_source="named")
+        second = dataclasses.replace(draft, unit=slots.split_units[1], unit_source="named", window=None)
+        return end(turn, submitted_reply(first, turn.env, second), submit=first, also_submit=second)
     return end(turn, submitted_reply(draft, turn.env), submit=draft)
+
+
+def on_split(turn: Turn, choice: int) -> DialogResult:
+    """Two units with separate grievances: two cases (each to its own supervisors), or one as told."""
+    slots = turn.slots()
+    slots.split_decided = True
+    if choice == 1:
+        slots.unit, slots.unit_source, slots.unit_decided = slots.split_units[0], "named", True
+        first, second = (turn.city.unit_name(u) for u in slots.split_units[:2])
+        return advance(turn, slots, say(turn.city, "split_done", first=first, second=second))
+    slots.split_units = []
+    return advance(turn, slots)
 
 
 def on_amend(turn: Turn, _: object) -> DialogResult:
@@ -337,6 +357,7 @@ def nudge(turn: Turn, slots: Slots, stage: Stage) -> str:
             return say(city, "ask_unit_name")
         return say(city, "choice_nudge", n=len(slots.candidates) + 1)
     keys = {
+        Stage.SPLIT: "split_nudge",
         Stage.CONFIRM_UNIT: "yes_no_nudge",
         Stage.ASK_WHEN: "when_nudge",
         Stage.ASK_EVIDENCE: "evidence_nudge",

@@ -22,6 +22,7 @@ from handlers.dialog.types import Stage
 from handlers.messages import InboundMessage
 from nlp.types import Classification
 
+CANCEL_KEEP_MINUTES = 30
 _MEDIA_KINDS = {"image": "image", "voice": "voice", "video": "video", "shortvideo": "video"}
 
 
@@ -108,6 +109,10 @@ def begin_turn(state: DialogState | None, msg: InboundMessage, env: DialogEnv) -
     if state is None:
         return Turn(None, msg, env, stored=stored)
     idle = env.now - state.updated_at > timedelta(minutes=env.city.limits.dialog_idle_minutes)
+    if state.stage is Stage.CANCELLED:
+        # A cancelled draft is kept for 恢复 for CANCEL_KEEP_MINUTES, then it is gone.
+        kept = env.now - state.updated_at <= timedelta(minutes=CANCEL_KEEP_MINUTES)
+        return Turn(state if kept else None, msg, env, stored=stored)
     if not idle or state.stage is Stage.RESUME:
         return Turn(state, msg, env, stored=stored)
     if state.stage is Stage.SUPPLEMENT:

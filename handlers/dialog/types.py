@@ -42,6 +42,12 @@ class Stage(StrEnum):
     AMEND = "amend"  # which item to change
     RESUME = "resume"  # back after idling: 继续 / 重新开始
     SUPPLEMENT = "supplement"  # adding messages to one of the citizen's cases
+    ASK_INTENT = "ask_intent"  # a first message whose intent is unclear: 反映 / 表扬 / 建议 / 咨询
+    PRAISE_TARGET = "praise_target"  # a praise that named nobody: which unit / window / person
+    SPLIT = "split"  # two units with separate grievances: one case or two
+    CANCELLED = "cancelled"  # 取消: the draft is kept 30 minutes for 恢复
+    LISTED = "listed"  # 我的反映 was shown: a number picks a case
+    RATING_REASON = "rating_reason"  # after 不满意: what was wrong, attached to the 重办
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +96,11 @@ class Slots:
     resume_stage: str | None = None  # RESUME / SUPPLEMENT: where to go back to
     pending_text: str | None = None  # RESUME: the message that arrived after the pause
     supplement_case: str | None = None
+    clarified: bool = False  # the one clarifying question about a thin report has been asked
+    split_units: list[str] = field(default_factory=list)  # two units → two cases
+    split_decided: bool = False
+    cancelled_stage: str | None = None  # CANCELLED: the stage the draft was in
+    listed: list[str] = field(default_factory=list)  # LISTED: case numbers in the order shown
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)} | self._lists()
@@ -101,6 +112,8 @@ class Slots:
     def _lists(self) -> dict[str, Any]:
         return {
             "candidates": list(self.candidates),
+            "split_units": list(self.split_units),
+            "listed": list(self.listed),
             "location": list(self.location) if self.location is not None else None,
             "evidence": [dict(e) for e in self.evidence],
         }
@@ -196,13 +209,28 @@ class CaseDraft:
     phone: str | None = None  # 11 digits, validated
 
 
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A message that is not a report but is recorded: praise (counted for the unit) or a suggestion (for the
+    office). Becomes a case of that kind, outside the complaint loop."""
+
+    kind: str  # praise | suggestion
+    text: str
+    unit: str | None = None
+    window: str | None = None
+    person: str | None = None
+
+
 @dataclass(frozen=True)
 class DialogResult:
-    """What one turn decided. `reply` may contain `{case_number}` only when `submit` is set."""
+    """What one turn decided. `reply` may contain `{case_number}` only when `submit` is set (and
+    `{case_number_2}` when `also_submit` is: a report split into two cases)."""
 
     state: DialogState | None  # None: no conversation (any draft is discarded)
     reply: str  # the passive reply; "" means answer WeChat with plain `success`
     submit: CaseDraft | None = None
+    also_submit: CaseDraft | None = None
+    feedback: Feedback | None = None
     supplements: tuple[Supplement, ...] = ()
     handler: str = ""  # which callback decided, for logs and tests (never content)
     outcome: str = "handled"  # handled | ignored | unsupported, as handlers.dispatch.Step counts them

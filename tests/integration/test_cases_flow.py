@@ -88,13 +88,12 @@ def test_a_bdc_case_is_routed_to_the_bdc_supervisor_and_worked_to_a_rating(app, 
     assert result.exit_code == 0 and "0 broken" in result.output
 
 
-def test_corruption_also_notifies_the_discipline_commission(wechat: WeChat, db_url: str) -> None:
+def test_a_bribe_is_led_by_the_discipline_commission_with_the_office_informed(wechat: WeChat, db_url: str) -> None:
     file_complaint(wechat, "今天上午在车管所换驾照的时候窗口工作人员暗示我塞红包才给办，不给好处费就一直拖着不办")
-    assert set(rows(db_url, "SELECT supervisor_id, role FROM assignments")) == {
-        ("sup_gaj", "handler"),
-        ("sup_jw", "discipline"),
-    }
-    assert {r[0] for r in rows(db_url, "SELECT recipient FROM outbox")} >= {"sup_gaj", "sup_jw"}
+    assert set(rows(db_url, "SELECT supervisor_id, role FROM assignments")) == {("sup_jw", "handler")}
+    told = {r[0]: r[1] for r in rows(db_url, "SELECT recipient, purpose FROM outbox")}
+    assert told.get("sup_jw") == "case_new" and told.get("sup_triage") == "case_discipline"
+    assert "sup_gaj" not in told  # the unit's own supervisors are not in a bribe case
 
 
 def test_the_accused_units_head_cannot_touch_the_case(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -54,7 +54,9 @@ def test_the_demo_city_looks_like_a_city(db_url: str, seeded: str) -> None:
     assert {
         r for (r,) in rows(db_url, "SELECT DISTINCT rating_conduct FROM cases WHERE rating_conduct IS NOT NULL")
     } >= {"A", "C"}
-    assert rows(db_url, "SELECT count(*) FROM assignments WHERE role = 'discipline'")[0][0] >= 1
+    assert (
+        rows(db_url, "SELECT count(*) FROM assignments WHERE supervisor_id = 'sup_jw'")[0][0] >= 1
+    )  # 纪委 leads bribe cases
     # The hot spot at 不动产 window 3 alerted the campaign office; its fourth report was merged.
     assert rows(db_url, "SELECT count(*) FROM outbox WHERE purpose = 'hot_spot'")[0][0] >= 1
     assert rows(db_url, "SELECT count(*) FROM cases WHERE state = 'merged' AND duplicate_of IS NOT NULL") == [(1,)]

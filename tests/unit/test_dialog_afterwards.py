@@ -47,7 +47,7 @@ def test_status_query_for_an_own_case() -> None:
     r = chat.say("查询 ZY2611250001")
     assert chat.state is None
     assert r.reply == (
-        "工单 ZY2611250001\n状态：办理中\n反映单位：市不动产登记中心\n问题类型：事难办\n提交时间：11月25日 10:00\n"
+        "工单 ZY2611250001\n状态：办理中\n被反映单位：市不动产登记中心\n问题类型：事难办\n提交时间：11月25日 10:00\n"
         "最新进展（11月27日 07:00）：督办人员已联系不动产登记中心核实情况。"
     )
 
@@ -116,7 +116,7 @@ def test_my_cases_lists_at_most_five_newest_first() -> None:
 def test_status_of_a_triage_case_does_not_expose_triage() -> None:
     chat = Chat(my_cases=(NEWER,))
     r = chat.say("查询 ZY2611270002")
-    assert "状态：已受理" in r.reply and "分拣" not in r.reply and "反映单位：待确定" in r.reply
+    assert "状态：已受理" in r.reply and "分拣" not in r.reply and "被反映单位：待确定" in r.reply
 
 
 @pytest.mark.parametrize("state", CASE_STATES)

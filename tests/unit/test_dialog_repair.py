@@ -17,6 +17,9 @@ from tests.builders import image
 from tests.builders import text
 
 IDLE = city().limits.dialog_idle_minutes
+# Stages whose draft has content when drive_to gets there: 取消 keeps it for 恢复.
+KEPT = {Stage.CONFIRM_UNIT, Stage.CHOOSE_UNIT, Stage.ASK_WHEN, Stage.ASK_EVIDENCE, Stage.ASK_IDENTITY,
+        Stage.ASK_CONTACT, Stage.REVIEW, Stage.AMEND, Stage.RESUME, Stage.SPLIT}  # fmt: skip
 
 
 @pytest.mark.parametrize("stage", list(Stage))
@@ -28,9 +31,16 @@ def test_cancel_from_every_state(stage: Stage, word: str) -> None:
     if stage is Stage.SUPPLEMENT:
         # Cancelling a supplement only stops adding to that case; it was never a draft.
         assert chat.state is None and "补充完毕" in r.reply
+    elif stage in KEPT:
+        # A draft with content is kept for 30 minutes: 恢复 brings it back where it was.
+        assert chat.stage is Stage.CANCELLED and "30分钟内回复“恢复”" in r.reply
+        back = stage if stage is not Stage.RESUME else Stage.ASK_EVIDENCE
+        r = chat.say("恢复")
+        assert chat.stage is back and r.reply.startswith("已恢复刚才的反映")
+    elif stage is Stage.CANCELLED:
+        assert chat.state is None and r.reply == "好的，这次反映已取消，填写的内容已删除。有需要随时再来找我。"
     else:
         assert chat.state is None
-        assert r.reply == "好的，这次反映已取消，填写的内容已删除。有需要随时再来找我。"
 
 
 def test_cancel_without_a_draft_says_so() -> None:
@@ -46,7 +56,7 @@ def test_a_complaint_that_contains_a_cancel_word_is_not_a_cancel() -> None:
     assert chat.stage is Stage.ASK_EVIDENCE and "补充到事情经过" in r.reply
 
 
-@pytest.mark.parametrize("stage", [s for s in Stage if s not in (Stage.RESUME, Stage.SUPPLEMENT)])
+@pytest.mark.parametrize("stage", sorted(KEPT - {Stage.RESUME}))
 def test_every_draft_state_keeps_a_photo_and_answers_small_talk(stage: Stage) -> None:
     chat = drive_to(stage)
     before = len(chat.state.slots.evidence)  # type: ignore[union-attr]
@@ -113,7 +123,7 @@ def test_corrections_at_the_read_back_show_it_again() -> None:
     r = chat.say("不对，时间是上周五")
     assert chat.stage is Stage.REVIEW and "· 时间：上周五（11月20日）" in r.reply
     r = chat.say("单位是车管所")
-    assert chat.stage is Stage.REVIEW and "· 单位：市公安局交警支队车辆管理所" in r.reply
+    assert chat.stage is Stage.REVIEW and "· 被反映单位：市公安局交警支队车辆管理所" in r.reply
     r = chat.say("改成实名")
     assert chat.stage is Stage.ASK_CONTACT
     r = chat.say("赵六 15012345678")

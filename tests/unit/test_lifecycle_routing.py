@@ -73,9 +73,12 @@ def test_the_accused_units_own_staff_are_never_assigned() -> None:
     assert may_handle("sup_bdc", "bdc", CITY)
 
 
-def test_corruption_also_goes_to_the_discipline_commission() -> None:
+def test_a_bribe_is_led_by_the_discipline_commission_and_the_office_is_informed() -> None:
     d = route(category="corruption", unit="cgs", triage=False, city=CITY, load={})
-    assert d.assignees == (("sup_gaj", "handler"), ("sup_jw", "discipline"))
+    assert d.assignees == (("sup_jw", "handler"),) and d.inform == ("sup_triage",)
+    # A possible bribe the classifier is unsure of goes to the triage desk, not to 纪委监委 on a guess.
+    unsure = route(category="corruption", unit="cgs", triage=True, city=CITY, load={})
+    assert unsure.action == "to_triage" and unsure.assignees == (("sup_triage", "triage"),)
 
 
 def test_unsure_or_unknown_unit_goes_to_triage() -> None:
@@ -140,6 +143,13 @@ def test_ratings_parse(text: str, outcome: str, conduct: str, satisfied: bool) -
     assert r is not None and (r.outcome, r.conduct, r.satisfied) == (outcome, conduct, satisfied)
 
 
-@pytest.mark.parametrize("text", ["好的", "4A", "1", "满意"])
+@pytest.mark.parametrize("text", ["好的", "4A", "1", "嗯", "满意度调查是什么"])
 def test_non_ratings_are_not_taken_as_ratings(text: str) -> None:
     assert parse_rating(text) is None
+
+
+@pytest.mark.parametrize(("text", "outcome", "conduct"), [("满意", "1", "A"), ("基本满意！", "2", "B"),
+                                                          ("不满意", "3", "C"), ("差评", "3", "C")])  # fmt: skip
+def test_a_rating_in_one_word_is_understood(text: str, outcome: str, conduct: str) -> None:
+    r = parse_rating(text)
+    assert r is not None and (r.outcome, r.conduct) == (outcome, conduct)
