@@ -7,6 +7,7 @@ returns a `Step`; `bot.service.intake` applies the effects inside the webhook's 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -235,15 +236,22 @@ def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
         if not cases:
             return Step("您目前没有待办工单。")
         lines = [f"您有 {len(cases)} 件待办工单："]
-        for c in cases[:15]:
+        for i, c in enumerate(cases[:15], start=1):
             due = f"，{c.due_at.astimezone(_tz(ctx)).strftime('%m-%d')}前答复" if c.due_at else ""
-            lines.append(f"{c.number} {STATES.get(c.state, c.state)} {ctx.city.unit_name(c.unit)}{due}")
+            lines.append(f"{i}. {c.number} {STATES.get(c.state, c.state)} {ctx.city.unit_name(c.unit)}{due}")
+        lines.append("可以用序号代替工单号，例如“签收 1”。")
         return Step("\n".join(lines))
     if cmd.name != "action":
         return Step(sup_cmd.HELP)
     if cmd.error:
         return Step(cmd.error)
     assert cmd.number is not None and cmd.action is not None
+    if cmd.number.startswith(sup_cmd.LISTED):
+        todo = list(ctx.supervisor_todo())[:15]
+        n = int(cmd.number[1:])
+        if not 1 <= n <= len(todo):
+            return Step(f"待办列表里没有第 {n} 件。发送“待办”查看您的工单。")
+        cmd = dataclasses.replace(cmd, number=todo[n - 1].number)
     case = ctx.supervisor_case(cmd.number)
     if case is None:
         # Same answer whether the case does not exist or is someone else's.

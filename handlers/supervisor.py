@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from handlers import binding
 
 CASE_NO = r"(ZY\d{10})"
+LISTED = "#"  # a Command number "#2" stands for the second case of the 待办 list
 _WS = r"[\s\u3000:：,，]+"
 
 # command word -> (lifecycle action, needs text, needs days)
@@ -59,10 +60,12 @@ def parse(text: str) -> Command:
             continue
         rest = stripped[len(word) :].strip(" \u3000:：")
         m = re.match(CASE_NO + r"(.*)$", rest.upper() if rest[:2].upper() == "ZY" else rest, re.S)
-        if not m:
-            return Command("action", action, error=f"请在“{word}”后写上工单号，例如：{word} ZY2611270001")
-        number = m.group(1).upper()
-        tail = rest[len(number) :].strip(" \u3000:：,，")
+        listed = re.match(r"(\d{1,2})(?=$|[\s\u3000:：,，])", rest) if not m else None
+        if not m and not listed:
+            return Command("action", action, error=f"请在“{word}”后写上工单号或待办序号，例如：{word} ZY2611270001")
+        # "签收 1": the first case of the 待办 list (the caller resolves LISTED + n against the same list).
+        number = m.group(1).upper() if m else LISTED + listed.group(1)  # type: ignore[union-attr]
+        tail = rest[len(m.group(1) if m else listed.group(1)) :].strip(" \u3000:：,，")  # type: ignore[union-attr]
         days = None
         if needs_days:
             dm = re.match(r"(\d{1,2})\s*天?" + r"[\s\u3000:：,，]*(.*)$", tail, re.S)

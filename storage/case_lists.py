@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from storage.models import Case
+from storage.models.cases import LOOP_KINDS
 
 # Digits that look like a phone or ID number: searching the text for them would confirm who reported.
 _IDENTIFYING_DIGITS = re.compile(r"\d{5,}")
@@ -178,6 +179,7 @@ def fact_rows_since(
         return []
     stmt = sa.select(*FACT_COLUMNS).where(
         Case.respondent_unit.in_(list(units)),
+        Case.kind.in_(LOOP_KINDS),
         sa.or_(Case.created_at >= since, Case.rated_at >= since, Case.state.in_(sorted(open_states))),
     )
     return list(session.execute(stmt))
@@ -195,6 +197,7 @@ def ledger_fact_rows(
     """The ledger's summary rows: cases about `units` created or rated in [start, end], or flagged overdue."""
     stmt = sa.select(*FACT_COLUMNS).where(
         Case.respondent_unit.in_(list(units)),
+        Case.kind.in_(LOOP_KINDS),
         sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.overdue.is_(True)),
     )
     return list(session.execute(stmt))
@@ -207,7 +210,7 @@ def recent_open_texts(
     stmt = (
         sa.select(Case.number, Case.text)
         .where(Case.respondent_unit == unit, Case.id != exclude_id, Case.created_at >= since,
-               Case.state.in_(sorted(open_states)))
+               Case.state.in_(sorted(open_states)), Case.kind.in_(LOOP_KINDS))
         .order_by(Case.created_at.desc(), Case.id.desc())
     )  # fmt: skip
     return [(n, t) for n, t in session.execute(stmt)]
@@ -220,7 +223,7 @@ def reporter_counts(
     out = []
     for unit, window in scopes:
         stmt = sa.select(sa.func.count(sa.distinct(Case.pseudonym))).where(
-            Case.respondent_unit == unit, Case.created_at >= since
+            Case.respondent_unit == unit, Case.created_at >= since, Case.kind.in_(LOOP_KINDS)
         )
         if window is not None:
             stmt = stmt.where(Case.window == window)

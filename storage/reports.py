@@ -32,6 +32,7 @@ from sqlalchemy import orm
 
 from storage.models import Assignment
 from storage.models import Case
+from storage.models.cases import LOOP_KINDS
 
 
 @dataclass
@@ -72,10 +73,13 @@ def _count(condition: Any) -> Any:
 
 def relevant(start: datetime, end: datetime, open_states: Iterable[str]) -> Any:
     """The digest's row filter: created or rated in [start, end] (BETWEEN, inclusive), or open."""
-    return sa.or_(
-        Case.created_at.between(start, end),
-        Case.rated_at.between(start, end),
-        Case.state.in_(sorted(open_states)),
+    return sa.and_(
+        Case.kind.in_(LOOP_KINDS),
+        sa.or_(
+            Case.created_at.between(start, end),
+            Case.rated_at.between(start, end),
+            Case.state.in_(sorted(open_states)),
+        ),
     )
 
 
@@ -156,7 +160,7 @@ def digest_rows(
             mine[sup]["overdue"].append(number)
     d.per_supervisor = dict(mine)
 
-    created = sa.and_(_in(Case.created_at, start, end), Case.respondent_unit.is_not(None))
+    created = sa.and_(_in(Case.created_at, start, end), Case.respondent_unit.is_not(None), Case.kind.in_(LOOP_KINDS))
     reporters = sa.func.count(sa.distinct(Case.pseudonym))
     spots: list[dict[str, Any]] = [
         {"unit": unit, "window": None, "reporters": int(n)}

@@ -25,10 +25,11 @@ def build_from_objects(
     rt: Runtime, session: orm.Session, *, start: datetime, end: datetime, as_of: datetime, week: str
 ) -> figures.Digest:
     city = rt.settings.city
-    relevant = sa.or_(
-        Case.created_at.between(start, end),
-        Case.rated_at.between(start, end),
-        Case.state.in_(list(OPEN_STATES)),
+    relevant = sa.and_(
+        Case.kind.in_(["complaint", "review"]),  # praise and suggestions never count in a unit's figures
+        sa.or_(
+            Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.state.in_(list(OPEN_STATES))
+        ),
     )
     rows = list(session.scalars(sa.select(Case).where(relevant).order_by(Case.id)))
     all_facts = [case_facts(c) for c in rows]

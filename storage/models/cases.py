@@ -13,6 +13,10 @@ from storage.models.base import JSONType
 from storage.models.base import Model
 from storage.models.base import _BigId
 
+# The kinds of case that run the closed loop and count in a unit's figures; praise and suggestions are recorded
+# apart (a praise never counts against the unit it praises).
+LOOP_KINDS = ("complaint", "review")
+
 
 class CaseCounter(Model):
     """The daily sequence behind case numbers (ZY + yymmdd + 4 digits)."""
