@@ -73,6 +73,13 @@ class UnitFaq(_Strict):
     materials: str | None = None  # what to bring, in a sentence or two
 
 
+class Reviews(_Strict):
+    """好差评: a 差评 with its reason is a review case, put right (整改) within this many working days."""
+
+    rectify_days: int = Field(default=15, ge=1, le=60)
+    replace_within_minutes: int = Field(default=60, ge=1, le=1440)  # one rating per citizen per visit
+
+
 class Faq(_Strict):
     """Answers for 咨询 (how / where / what to bring): per unit, and the hotline for everything else."""
 
@@ -180,6 +187,7 @@ class CityConfig(_Strict):
     escalation: Escalation = Escalation()
     watch: Watch = Watch()
     faq: Faq = Faq()
+    reviews: Reviews = Reviews()
     texts: Texts
     retention: Retention = Field(default_factory=lambda: Retention())
 

@@ -27,6 +27,7 @@ from handlers.dialog.types import Feedback
 from handlers.dialog.types import Slots
 from handlers.dialog.types import Stage
 from handlers.dialog.types import Supplement
+from handlers.dialog.types import WindowRating
 from handlers.followup import RATING_NUDGE
 from handlers.followup import Followup
 from handlers.followup import Rating
@@ -58,6 +59,13 @@ class SubmitCase:
 @dataclass(frozen=True, slots=True)
 class AppendSupplement:
     supplement: Supplement
+
+
+@dataclass(frozen=True, slots=True)
+class RateWindow:
+    """A 好差评 rating of a window; with a reason (a 差评), it opens a review case; the reply may hold its number."""
+
+    rating: WindowRating
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +231,8 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
         effects.append(SubmitCase(result.also_submit, placeholder="{second_case_number}"))
     if result.feedback is not None:
         effects.append(RecordFeedback(result.feedback))
+    if result.window_rating is not None:
+        effects.append(RateWindow(result.window_rating))
     effects.extend(AppendSupplement(s) for s in result.supplements)
     return Step(result.reply or None, outcome=result.outcome, effects=tuple(effects))
 

@@ -187,6 +187,15 @@ DEFAULTS: Mapping[str, str] = {
     "list_pick_nudge": "回复序号查看详情，或直接告诉我您想做什么。",
     "rating_reason_ask": "已收到您的评价，工单 {number} 将重新办理。方便的话请说说哪里不满意，我们会附在重办工单里交给督办人员。",
     "rating_reason_saved": "已把您的意见附在工单 {number} 里，督办人员会一并处理。谢谢您！",
+    "rate_ask": (
+        "请为“{place}”的服务打分：\n5 非常满意\n4 满意\n3 基本满意\n2 不满意\n1 非常不满意\n"
+        "回复数字或文字就行。评价匿名，办事窗口看不到您是谁，也不会影响您办事。"
+    ),
+    "rate_nudge": "请回复 1-5 中的一个数字（5 非常满意，1 非常不满意），或直接说“满意”“不满意”。",
+    "rate_thanks": "谢谢您的评价（{level}）！您的每一次评价都会计入窗口的服务考核。",
+    "rate_reason_ask": "很抱歉让您不满意（{level}）。请说说哪里做得不好，我们会交给督办人员核实整改，并把结果告诉您。",
+    "rate_reason_thanks": "已收到，工单号：{case_number}。督办人员会核实情况、督促整改，在{days}个工作日内回复您。",
+    "rate_reason_none": "好的，您的评价（{level}）已记下。如果愿意说说原因，随时可以告诉我。",
 }
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")

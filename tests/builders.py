@@ -226,7 +226,7 @@ class Chat:
     def send(self, msg: InboundMessage) -> DialogResult:
         result = handle(self.state, msg, self.env())
         assert utf8_len(result.reply) <= 2048
-        if result.submit is None:
+        if result.submit is None and not (result.window_rating and result.window_rating.reason):
             assert "{case_number}" not in result.reply
         else:
             assert "{case_number}" in result.reply
@@ -277,6 +277,8 @@ _PATHS: dict[Stage, tuple[str | InboundMessage, ...]] = {
     Stage.SPLIT: ("昨天在社保局被推诿扯皮，后来去医保局又被骂了一顿",),
     Stage.CANCELLED: (NAMED, "取消"),
     Stage.LISTED: ("我的反映",),
+    Stage.RATE_LEVEL: (event("SCAN", "rate=bdc;window=3"),),
+    Stage.RATE_REASON: (event("SCAN", "rate=bdc;window=3"), "2"),
 }
 
 

@@ -50,19 +50,21 @@ def demo_seed(weeks: int, force: bool, logins_file: str | None) -> None:
 @click.option("--unit", required=True, help="Unit code from config.yaml, e.g. bdc.")
 @click.option("--window", type=click.IntRange(1, 99), default=None, help="Window number 1–99 (omit: the whole hall).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="PNG to write (default: <unit>-<window>.png).")  # fmt: skip
+              help="PNG to write (default: <unit>-<window>.png, rate-<unit>-<window>.png with --rate).")  # fmt: skip
+@click.option("--rate", is_flag=True, help="A rating code (好差评): the scan asks for a five-level rating.")
 @with_appcontext
-def qr_cmd(unit: str, window: int | None, out: Path | None) -> None:
-    """Make a window QR code whose scan starts a report about that unit and window."""
+def qr_cmd(unit: str, window: int | None, out: Path | None, rate: bool) -> None:
+    """Make a window QR code whose scan starts a report about that unit and window (or, with --rate, a rating)."""
     from bot.wechat import qr
 
     rt = runtime()
     try:
-        code = qr.window_code(rt.settings.city, unit, window)
+        code = qr.window_code(rt.settings.city, unit, window, rate=rate)
     except qr.QrError as exc:
         raise click.BadParameter(str(exc), param_hint="--unit" if "unit" in str(exc) else "--window") from None
-    out = out or Path(f"{code.unit}-{code.window}.png" if code.window is not None else f"{code.unit}.png")
-    lines = [code.caption, "扫码反映办事中遇到的问题"]
+    stem = f"{code.unit}-{code.window}" if code.window is not None else code.unit
+    out = out or Path(f"rate-{stem}.png" if rate else f"{stem}.png")
+    lines = [code.caption, "扫码评价本窗口的服务" if rate else "扫码反映办事中遇到的问题"]
     if rt.settings.development:
         data = qr.simulator_url(rt.settings.env.public_base_url, code)
         lines.append(f"dev: {code.scene}")

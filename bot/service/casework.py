@@ -69,9 +69,19 @@ def classification_record(classification: Any) -> dict[str, Any]:
 
 
 def submit(
-    session: orm.Session, rt: Runtime, draft: Any, pseudonym: str, now: datetime, *, channel: str = "wechat"
+    session: orm.Session,
+    rt: Runtime,
+    draft: Any,
+    pseudonym: str,
+    now: datetime,
+    *,
+    channel: str = "wechat",
+    kind: str = "complaint",
+    answer_days: int | None = None,
 ) -> Case:
-    """Create the case from a finished draft as `handlers.case_plan` decides it: rows, routing, deadlines, notices."""
+    """Create the case from a finished draft as `handlers.case_plan` decides it: rows, routing, deadlines, notices.
+
+    A review (a 差评 to put right) passes kind="review" and its 整改 period as `answer_days` (working days)."""
     city = rt.settings.city
     category, unit = known_category(city, draft.category), known_unit(city, draft.unit)
     pool = candidates(category=category, unit=unit, city=city)
@@ -103,6 +113,7 @@ def submit(
         classification=classification_record(draft.classification),
         triage=plan.triage,
         channel=channel,
+        kind=kind,
     )
     if not draft.anonymous:
         cases_repo.add_contact(session=session, case=case, real_name=draft.real_name, phone=draft.phone)
@@ -120,6 +131,8 @@ def submit(
         to_state=CaseState.SUBMITTED,
     )
     case.sign_due, case.answer_due = plan.deadlines.sign_due, plan.deadlines.answer_due
+    if answer_days is not None:
+        case.answer_due = rt.calendar.add_working_days(now, answer_days)
     case.answer_started_at = now
     _apply_route(session, rt, case, plan.route, now, actor="system")
     reschedule(session, rt, case)

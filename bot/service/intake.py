@@ -22,6 +22,7 @@ from bot import ratelimit
 from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import notify
+from bot.service import ratings
 from bot.wechat.protocol import without_sender
 from handlers import binding
 from handlers import dispatch as d
@@ -184,6 +185,10 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
             case = casework.submit(session, rt, effect.draft, msg.pseudonym, now)
             reply = (reply or "").replace(effect.placeholder, case.number)
             log.info("case submitted key=%s case=%s state=%s", msg.key, case.number, case.state)
+        elif isinstance(effect, d.RateWindow):
+            review = ratings.rate_window(session, rt, effect.rating, msg.pseudonym, now)
+            if review is not None:
+                reply = (reply or "").replace("{case_number}", review.number)
         elif isinstance(effect, d.RecordFeedback):
             case = casework.record_feedback(session, rt, effect.feedback, msg.pseudonym, now)
             log.info("%s recorded key=%s case=%s", effect.feedback.kind, msg.key, case.number)

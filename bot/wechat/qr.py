@@ -40,18 +40,20 @@ class WindowCode:
     unit: str
     window: int | None
     unit_name: str
+    rate: bool = False  # a rating code (好差评): the scan asks for a five-level rating instead of a report
 
     @property
     def scene(self) -> str:
         """The scene string WeChat hands back in the scan event (1–64 characters)."""
-        return f"unit={self.unit}" + (f";window={self.window}" if self.window is not None else "")
+        key = "rate" if self.rate else "unit"
+        return f"{key}={self.unit}" + (f";window={self.window}" if self.window is not None else "")
 
     @property
     def caption(self) -> str:
         return self.unit_name + (f" {self.window}号窗口" if self.window is not None else "")
 
 
-def window_code(city: CityConfig, unit: str, window: int | None) -> WindowCode:
+def window_code(city: CityConfig, unit: str, window: int | None, *, rate: bool = False) -> WindowCode:
     """Validate the unit (a respondent unit of config.yaml) and the window (1–99).
 
     :raises QrError: naming the unknown unit and listing the known ones, or the bad window.
@@ -62,7 +64,7 @@ def window_code(city: CityConfig, unit: str, window: int | None) -> WindowCode:
         raise QrError(f"unknown unit {unit!r}: not a unit code in config.yaml (known: {known})")
     if window is not None and not 1 <= window <= MAX_WINDOW:
         raise QrError(f"window {window} is out of range: use 1 to {MAX_WINDOW}")
-    return WindowCode(unit=found.code, window=window, unit_name=found.name)
+    return WindowCode(unit=found.code, window=window, unit_name=found.name, rate=rate)
 
 
 def simulator_url(base_url: str, code: WindowCode) -> str:

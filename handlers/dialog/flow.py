@@ -32,6 +32,7 @@ from handlers.when import today_in
 from nlp.types import Classification
 
 MAX_CANDIDATES = 4
+THIN_UNIT_FLOOR = 0.3  # below this the classifier's unit is no lead at all (a thin report)
 DISCIPLINE_CATEGORY = DISCIPLINE_LED  # 吃拿卡要: led by 纪委监委
 MAX_EVIDENCE = 20
 SUMMARY_CHARS = 80
@@ -48,7 +49,10 @@ def is_enough(slots: Slots, c: Classification, city: CityConfig) -> bool:
     ("社保局的人" alone is not: nothing happened yet). A unit fixed by a window QR code counts as named.
     """
     n = meaningful_length(slots.text)
-    unit = c.unit if c.unit is not None else slots.unit
+    # A unit counts when it was named, fixed by a QR code, or at least a plausible guess to offer: "办个证跑了五趟"
+    # points at no unit anyone could act on, and is asked one clarifying question.
+    sure = c.unit is not None and (c.unit_explicit or c.unit_confidence >= THIN_UNIT_FLOOR)
+    unit = slots.unit if slots.unit is not None else (c.unit if sure else None)
     behaviour = (c.category_confidence or c.confidence) >= city.nlp.category_threshold and bool(c.evidence)
     return n >= 30 or (n >= 10 and unit is not None and behaviour)
 

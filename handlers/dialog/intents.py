@@ -273,15 +273,16 @@ def parse_append(text: str | None) -> str | None:
     return m.group("x").strip() if m else None
 
 
-def parse_scene(event_key: str | None, city: CityConfig) -> tuple[str, str | None] | None:
-    """(unit, window) from a window QR scene `unit=<code>;window=<n>` (or `qrscene_…` on subscribe)."""
+def parse_scene(event_key: str | None, city: CityConfig, key: str = "unit") -> tuple[str, str | None] | None:
+    """(unit, window) from a window QR scene `unit=<code>;window=<n>` (or `qrscene_…` on subscribe); with
+    key="rate", from a rating QR scene `rate=<code>;window=<n>`."""
     if not event_key:
         return None
     raw = event_key.strip()
     if raw.startswith("qrscene_"):
         raw = raw[len("qrscene_") :]
     fields = dict(part.split("=", 1) for part in raw.split(";") if "=" in part)
-    unit = fields.get("unit", "").strip()
+    unit = fields.get(key, "").strip()
     if city.unit(unit) is None:
         return None
     window = fields.get("window", "").strip() or None

@@ -171,7 +171,9 @@ def restore(turn: Turn) -> bool:
 
 
 # States that hold a question, not a draft: 取消 simply leaves them.
-_SMALL_STATES = frozenset({Stage.ASK_INTENT, Stage.PRAISE_TARGET, Stage.LISTED, Stage.RATING_REASON})
+_SMALL_STATES = frozenset(
+    {Stage.ASK_INTENT, Stage.PRAISE_TARGET, Stage.LISTED, Stage.RATING_REASON, Stage.RATE_LEVEL, Stage.RATE_REASON}
+)
 
 
 def on_cancel_keep(turn: Turn, _: object) -> DialogResult:

@@ -16,6 +16,7 @@ from typing import Any
 
 from handlers.dialog import entry as entry
 from handlers.dialog import listen
+from handlers.dialog import rating
 from handlers.dialog import steps as steps
 from handlers.dialog.matchers import amend
 from handlers.dialog.matchers import amend_choice
@@ -82,6 +83,7 @@ FALLBACKS: Sequence[Handler] = (
 )
 
 ENTRY_POINTS: Sequence[Handler] = (
+    (rating.rate_scene, rating.on_rate_scene),
     (scene, entry.on_scene),
     (subscribed, entry.on_subscribe),
     (report_click, entry.on_report),
@@ -102,6 +104,7 @@ TIMEOUT: Sequence[Handler] = ((anything, entry.on_timeout),)
 
 # Shared by every question of a draft: a QR scan, a menu click, a correction, "补充：…", a location.
 _DRAFT_HEAD: tuple[Handler, ...] = (
+    (rating.rate_scene, rating.on_rate_scene),
     (scene, steps.on_scene_in_draft),
     (any_event, steps.on_busy),
     (correction, steps.on_correction),
@@ -205,6 +208,16 @@ TRANSITIONS: dict[Stage, Sequence[Handler]] = {
     Stage.RATING_REASON: (
         (any_text, listen.on_rating_reason),
         (anything, listen.on_leave),
+    ),
+    Stage.RATE_LEVEL: (
+        (rating.rate_scene, rating.on_rate_scene),
+        (rating.level, rating.on_level),
+        (anything, rating.on_rate_nudge),
+    ),
+    Stage.RATE_REASON: (
+        (rating.rate_scene, rating.on_rate_scene),
+        (rating.reason, rating.on_reason),
+        (anything, rating.on_no_reason),
     ),
     Stage.SUPPLEMENT: (
         (done, entry.leave_supplement),

@@ -48,6 +48,8 @@ class Stage(StrEnum):
     CANCELLED = "cancelled"  # 取消: the draft is kept 30 minutes for 恢复
     LISTED = "listed"  # 我的反映 was shown: a number picks a case
     RATING_REASON = "rating_reason"  # after 不满意: what was wrong, attached to the 重办
+    RATE_LEVEL = "rate_level"  # a rating QR was scanned: 5 非常满意 … 1 非常不满意
+    RATE_REASON = "rate_reason"  # a 差评: what went wrong (becomes a review case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,9 @@ class Slots:
     split_decided: bool = False
     cancelled_stage: str | None = None  # CANCELLED: the stage the draft was in
     listed: list[str] = field(default_factory=list)  # LISTED: case numbers in the order shown
+    rate_unit: str | None = None  # RATE_LEVEL / RATE_REASON: the window rated
+    rate_window: str | None = None
+    rate_level: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)} | self._lists()
@@ -210,6 +215,21 @@ class CaseDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowRating:
+    """A five-level rating of one window's service (好差评), with what went wrong for a 差评 once it is said.
+    One per citizen per visit: a second within the hour replaces the first."""
+
+    unit: str
+    window: str | None
+    level: int  # 5 非常满意 … 1 非常不满意
+    reason: str | None = None
+
+    @property
+    def poor(self) -> bool:
+        return self.level <= 2
+
+
+@dataclass(frozen=True, slots=True)
 class Feedback:
     """A message that is not a report but is recorded: praise (counted for the unit) or a suggestion (for the
     office). Becomes a case of that kind, outside the complaint loop."""
@@ -231,6 +251,7 @@ class DialogResult:
     submit: CaseDraft | None = None
     also_submit: CaseDraft | None = None
     feedback: Feedback | None = None
+    window_rating: WindowRating | None = None
     supplements: tuple[Supplement, ...] = ()
     handler: str = ""  # which callback decided, for logs and tests (never content)
     outcome: str = "handled"  # handled | ignored | unsupported, as handlers.dispatch.Step counts them

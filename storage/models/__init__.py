@@ -29,6 +29,7 @@ from storage.models.intake import Dialog
 from storage.models.intake import InboundRecord
 from storage.models.open311 import ApiKey
 from storage.models.open311 import Open311Request
+from storage.models.ratings import WindowRating
 from storage.models.staff import BindFailure
 from storage.models.staff import Correction
 from storage.models.staff import LoginFailure
@@ -37,6 +38,7 @@ from storage.models.staff import StaffEvent
 from storage.models.staff import SupervisorBinding
 
 __all__ = [
+    "WindowRating",
     "UTCDateTime",
     "JSONType",
     "Model",
