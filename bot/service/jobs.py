@@ -24,6 +24,7 @@ from handlers import ladder
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import CaseState
 from handlers.lifecycle import IllegalTransition
+from handlers.overdue import is_overdue
 from storage import cases as cases_repo
 from storage import dialogs
 from storage import jobs as ledger
@@ -83,6 +84,8 @@ def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
                                         now=now):  # fmt: skip
                         fired += 1
                         _fire(session, rt, case, rung, now, notices)
+                if is_overdue(case.state, case.answer_due, now):
+                    case.overdue = True  # the ladder's record that the case went 超期 (handlers.overdue)
                 casework.reschedule(session, rt, case)
             notices.flush()
         if len(rows) < batch:
@@ -102,11 +105,10 @@ def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime,  #
     cases_repo.append_event(session=session, case=case, at=now, actor="system", action=rung.step,
                             from_state=case.state, to_state=case.state, note=ladder.STEP_LABELS[rung.step])  # fmt: skip
     if rung.step == "answer_supervise":
-        case.overdue = True
         try:
             casework.act(session, rt, case, "escalate", actor="system", now=now, note="超期督办")
         except IllegalTransition:
-            pass  # already escalated: the overdue mark and the notices still go out
+            pass  # already escalated: the notices still go out
     for sup in dict.fromkeys(recipients):
         notices.add(case, sup, rung.step)
 
