@@ -71,3 +71,9 @@ def share_used_at(start: datetime, due: datetime, share: float, calendar: WorkCa
         raise ValueError("share must be between 0 and 1")
     total = calendar.working_seconds_between(start, due)
     return calendar.next_working_moment(calendar.add_working_seconds(start, total * share))
+
+
+def rating_period_end(answered_at: datetime, days: int, calendar: WorkCalendar) -> datetime:
+    """When the citizen's time to rate an answer runs out (`escalation.rating_autoclose_days` working days): from
+    then on the case is 办结 without a rating; before it, only the citizen or an office approval closes it."""
+    return calendar.add_working_days(answered_at, days)

@@ -226,3 +226,9 @@ def reporter_counts(
             stmt = stmt.where(Case.window == window)
         out.append((unit, window, int(session.scalar(stmt) or 0)))
     return out
+
+
+def duplicates_of(*, session: orm.Session, case_id: int, states: Iterable[str]) -> list[Case]:
+    """The 重复件 merged into case `case_id` that are in one of `states`, oldest first."""
+    stmt = sa.select(Case).where(Case.duplicate_of == case_id, Case.state.in_(sorted(states))).order_by(Case.id)
+    return list(session.scalars(stmt))

@@ -394,6 +394,13 @@ def add_message(
     return msg
 
 
+def last_answer(*, session: orm.Session, case_id: int) -> str | None:
+    """The latest answer staff gave the citizen on this case."""
+    stmt = sa.select(CaseMessage.body).where(CaseMessage.case_id == case_id, CaseMessage.direction == "staff",
+                                             CaseMessage.kind == "answer").order_by(CaseMessage.id.desc()).limit(1)  # fmt: skip
+    return session.scalar(stmt)
+
+
 def messages(*, session: orm.Session, case_id: int) -> list[CaseMessage]:
     return list(session.scalars(sa.select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
 

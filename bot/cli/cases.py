@@ -135,7 +135,7 @@ def case_list(state: str | None, unit: str | None, limit: int, as_json: bool) ->
 @click.option("--note", default=None)
 @click.option("--days", type=int, default=None)
 def case_act(number: str, action: str, actor: str, note: str | None, days: int | None) -> None:
-    """Apply a lifecycle ACTION (e.g. approve_extension, reject, close) to a case, audited."""
+    """Apply a lifecycle ACTION (e.g. approve_extension, reject, approve_close_early) to a case, audited."""
     rt = runtime()
     with rt.db.transaction() as session:
         case = cases_repo.by_number(session=session, number=number)

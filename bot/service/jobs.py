@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import notify
 from handlers import ladder
+from handlers.deadlines import rating_period_end
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import CaseState
 from handlers.lifecycle import IllegalTransition
@@ -125,7 +126,7 @@ def sweep_ratings(rt: Runtime, now: datetime) -> str:
         )
         for case in rows:
             assert case.answered_at is not None
-            if now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_autoclose_days):
+            if now >= rating_period_end(case.answered_at, cfg.rating_autoclose_days, rt.calendar):
                 casework.act(session, rt, case, "close", actor="system", now=now, note="市民未评价，按期自动办结")
                 closed += 1
             elif now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_reminder_days) and (
