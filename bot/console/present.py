@@ -103,8 +103,9 @@ class Presenter:
         return is_overdue(case.state, case.answer_due, self.rt.now())
 
     def next_due(self, case: Case) -> datetime | None:
-        """The deadline that matters now: sign-for until signed, then the answer deadline."""
-        if case.state == CaseState.ASSIGNED and case.signed_at is None:
+        """The deadline that matters now: sign-for until signed, then the answer deadline (also once that has
+        passed unsigned: the case is 超期, which outweighs a late sign-for)."""
+        if case.state == CaseState.ASSIGNED and case.signed_at is None and not self.is_overdue(case):
             return case.sign_due
         if case.state in RATING_STATES | FINAL_STATES:
             return None
