@@ -30,6 +30,7 @@ from storage import cases as cases_repo
 from storage import dialogs
 from storage import jobs as ledger
 from storage import outbox
+from storage import rehearsal
 from storage.models import Case
 from storage.models import Dialog
 
@@ -218,6 +219,44 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime, tz
 }
 
 
+# What a job that reaches outside the database (WeChat, files) does in a dry run instead: it only says what it
+# would do. The other jobs run for real inside the dry run's rolled-back transaction (bot.service.dry_run).
+def _dry_drain(rt: Runtime, now: datetime) -> str:
+    with rt.db.transaction() as session:
+        due = rehearsal.outbox_due(session=session, now=now)
+    return f"would send {due} due message(s) to WeChat (dry run: nothing sent)"
+
+
+def _dry_evidence(rt: Runtime, now: datetime) -> str:
+    with rt.db.transaction() as session:
+        due = rehearsal.evidence_due(session=session, now=now)
+    return f"would download {due} evidence file(s) (dry run: nothing fetched or written)"
+
+
+def _dry_retention(rt: Runtime, now: datetime) -> str:
+    from bot.service.retention import run as retention_run
+
+    report = retention_run(rt, now=now, dry_run=True)
+    return f"would anonymise {report.cases} case(s), delete {report.evidence_files} file(s) (dry run: nothing changed)"
+
+
+def _dry_checkpoint(rt: Runtime, now: datetime) -> str:
+    from bot.service.audit_anchor import checkpoint_dir
+
+    day = now.astimezone(rt.tz).strftime("%Y-%m-%d")
+    if (checkpoint_dir(rt) / f"checkpoint-{day}.json").exists():
+        return f"checkpoint {day} already written"
+    return f"would write checkpoint-{day}.json (dry run: nothing written)"
+
+
+DRY: dict[str, Callable[[Runtime, datetime], str]] = {
+    "outbox": _dry_drain,
+    "evidence": _dry_evidence,
+    "retention": _dry_retention,
+    "audit_checkpoint": _dry_checkpoint,
+}
+
+
 _NUMBER = re.compile(r"\d+")
 
 
@@ -225,8 +264,12 @@ def _idle(summary: str) -> bool:
     return summary == "outside working hours" or all(n == "0" for n in _NUMBER.findall(summary))
 
 
-def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
+def run_job(rt: Runtime, name: str, now: datetime, *, dry_run: bool = False) -> JobResult:
+    """Run one job as of `now`. `dry_run` swaps the jobs that reach outside for their `DRY` account; only
+    `bot.service.dry_run.rehearse` may pass it (it rolls back whatever the others do)."""
     fn, period_of = JOBS[name]
+    if dry_run:
+        fn = DRY.get(name, fn)
     period = period_of(now, rt.tz) if period_of else ""
     if period_of is not None:
         with rt.db.transaction() as session:
@@ -242,5 +285,6 @@ def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
 
 
 def run_due(rt: Runtime, at: datetime) -> list[JobResult]:
-    """Run every job once as of `at` (the operator's dry run and the tests' clock)."""
+    """Run every job once as of `at`, for real (the tests' clock; `jobs run --at`). For a dry run that changes
+    nothing, see `bot.service.dry_run.rehearse`."""
     return [run_job(rt, name, at) for name in JOBS]
