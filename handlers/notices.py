@@ -60,6 +60,11 @@ def citizen_text(
     return None
 
 
+# Steps whose citizen text is an instruction for the WeChat chat ("reply 1A"): a case filed through another channel
+# (Open311) keeps its last note (the answer) instead; that platform collects the rating its own way.
+WECHAT_ONLY = frozenset({"request_rating"})
+
+
 def template_fields(number: str, state: str, note: str, at: datetime, tz: tzinfo) -> dict[str, str]:
     return {"kind": "case_update", "case_number": number, "state": STATES.get(state, state),
             "note": note[:20], "time": _fmt(at, tz)}  # fmt: skip

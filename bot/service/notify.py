@@ -86,8 +86,10 @@ def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, n
     if text is None:
         return
     if case.channel != "wechat":
-        # Open311 reporters follow their case through the API; there is no WeChat account to write to.
-        case.last_note = text[:200]
+        # Open311 reporters follow their case through the API; there is no WeChat account to write to, and a
+        # WeChat instruction (the rating request) must not replace the answer the platform reads.
+        if action not in notices.WECHAT_ONLY:
+            case.last_note = text[:200]
         return
     case.last_note = text[:200]
     outbox.enqueue(
