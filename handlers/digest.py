@@ -149,6 +149,8 @@ class Digest:
     typical_good: list[str] = field(default_factory=list)
     typical_bad: list[str] = field(default_factory=list)
     reveals: list[RevealLine] = field(default_factory=list)
+    # Said at the top of the office's paper while the calendar's next 90 days rest on an estimate (handlers.schedule).
+    calendar_notice: str | None = None
 
 
 def week_start(week: str, tz: tzinfo) -> datetime:
@@ -194,6 +196,8 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
             *(f"  超期：{n}" for n in mine["overdue"]),
         ]
         return "\n".join(lines)
+    if d.calendar_notice:
+        lines.append(d.calendar_notice)
     lines.append("单位排名（响应率 / 办结率 / 满意率 / 收到 / 超期）：")
     for i, s in enumerate(d.ranking, start=1):
         lines.append(

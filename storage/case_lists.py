@@ -232,3 +232,13 @@ def duplicates_of(*, session: orm.Session, case_id: int, states: Iterable[str]) 
     """The 重复件 merged into case `case_id` that are in one of `states`, oldest first."""
     stmt = sa.select(Case).where(Case.duplicate_of == case_id, Case.state.in_(sorted(states))).order_by(Case.id)
     return list(session.scalars(stmt))
+
+
+def with_deadlines(*, session: orm.Session, states: Iterable[str]) -> list[Case]:
+    """Cases in `states` that have a sign-for or answer deadline, oldest first (a calendar change moves them)."""
+    stmt = (
+        sa.select(Case)
+        .where(Case.state.in_(sorted(states)), sa.or_(Case.sign_due.is_not(None), Case.answer_due.is_not(None)))
+        .order_by(Case.id)
+    )
+    return list(session.scalars(stmt))

@@ -20,6 +20,7 @@ from handlers import digest as figures
 from handlers import notices
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
+from handlers.schedule import estimate_notice
 from storage import jobs as ledger
 from storage import outbox
 from storage import reports
@@ -51,9 +52,10 @@ def build(
     units = {code: figures.UnitStats(**asdict(counts)) for code, counts in rows.units.items()}
     reveals = [figures.RevealLine(r.case_number, r.requester, r.decider or "", r.reason)
                for r in reveals_repo.approved_between(session=session, start=start, end=end)]  # fmt: skip
+    notice = estimate_notice(rt.calendar, as_of.astimezone(rt.tz).date())
     return figures.Digest(week, start, end, as_of, units, figures.rank(units.values()), rows.per_supervisor,
                           rows.overdue, rows.escalated, rows.hot_spots, rows.typical_good, rows.typical_bad,
-                          reveals)  # fmt: skip
+                          reveals, notice)  # fmt: skip
 
 
 def enqueue(session: orm.Session, rt: Runtime, d: figures.Digest, now: datetime) -> int:

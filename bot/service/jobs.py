@@ -270,6 +270,7 @@ def run_job(rt: Runtime, name: str, now: datetime, *, dry_run: bool = False) -> 
     fn, period_of = JOBS[name]
     if dry_run:
         fn = DRY.get(name, fn)
+    rt.refresh_calendar()  # a schedule imported by another process applies from the next minute on
     period = period_of(now, rt.tz) if period_of else ""
     if period_of is not None:
         with rt.db.transaction() as session:
