@@ -44,16 +44,3 @@ def decide(*, request: CaseRequest, status: str, by: str, at: datetime, note: st
     request.status, request.decided_by, request.decided_at = status, by, at
     request.decision_note, request.granted_days = note, granted_days
 
-
-def for_case(*, session: orm.Session, case_id: int) -> list[CaseRequest]:
-    stmt = sa.select(CaseRequest).where(CaseRequest.case_id == case_id).order_by(CaseRequest.id)
-    return list(session.scalars(stmt))
-
-
-def approved_extension_days(*, session: orm.Session, case_id: int, since: datetime) -> int:
-    """Working days of 延期 approved for the case since `since` (the start of its current answer period)."""
-    stmt = sa.select(sa.func.coalesce(sa.func.sum(CaseRequest.granted_days), 0)).where(
-        CaseRequest.case_id == case_id, CaseRequest.kind == "extension", CaseRequest.status == "approved",
-        CaseRequest.decided_at >= since,
-    )  # fmt: skip
-    return int(session.scalar(stmt) or 0)
