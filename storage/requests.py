@@ -43,4 +43,3 @@ def decide(*, request: CaseRequest, status: str, by: str, at: datetime, note: st
            granted_days: int | None = None) -> None:  # fmt: skip
     request.status, request.decided_by, request.decided_at = status, by, at
     request.decision_note, request.granted_days = note, granted_days
-
