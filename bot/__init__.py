@@ -61,6 +61,11 @@ def create_app(
                   "(demo data is for ZHIYONG_ENV=development).", file=sys.stderr)  # fmt: skip
             raise SystemExit(2)
     app.extensions["zhiyong"] = rt
+    # The official holiday schedule imported into the database (`calendar import`): read now, then re-read at most
+    # once a minute ahead of a request, so every worker follows an import made by another process.
+    rt.refresh_calendar(force=True)
+    rt.db.engine.dispose()  # gunicorn may fork workers from this process: no pooled connection may cross the fork
+    app.before_request(_calendar_follows_imports)
 
     from bot import cli
     from bot import console
@@ -74,3 +79,11 @@ def create_app(
     console.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _calendar_follows_imports() -> None:
+    from flask import current_app
+    from flask import request
+
+    if request.path != "/healthz":  # a health probe never waits on this
+        current_app.extensions["zhiyong"].refresh_calendar()

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask import current_app
+from sqlalchemy import exc as sa_exc
 
 from bot.host_clock import ClockMonitor
 from bot.settings import Settings
@@ -28,7 +30,13 @@ from bot.wechat.callback_ips import CallbackIps
 from bot.wechat.protocol import WechatProtocol
 from handlers.calendar import WorkCalendar
 from handlers.calendar import from_config as calendar_from_config
+from handlers.schedule import OfficialDay
+from handlers.schedule import OfficialSchedule
+from storage import calendar as calendar_repo
 from storage.db import Database
+
+# How often a process re-reads the imported holiday schedule (a web request or a job checks at most this often).
+CALENDAR_REFRESH_SECONDS = 60.0
 
 # The model is immutable once loaded: one copy per process, shared by every app the process builds (tests build
 # many), keyed by what it was built from.
@@ -47,6 +55,9 @@ class Runtime:
     protocol: WechatProtocol
     clock: Callable[[], datetime] = system_clock
     services: dict[str, Any] = field(default_factory=dict)
+    _official: OfficialSchedule = field(default_factory=OfficialSchedule, repr=False)
+    _calendar: WorkCalendar | None = field(default=None, repr=False)
+    _calendar_checked: float = field(default=float("-inf"), repr=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -56,9 +67,45 @@ class Runtime:
         """The city's time zone (config.yaml `city.timezone`)."""
         return self.settings.city.tz
 
-    @cached_property
+    @property
     def calendar(self) -> WorkCalendar:
-        return calendar_from_config(self.settings.city.calendar, self.settings.city.city.timezone)
+        """The working-day calendar: config.yaml's overrides and hours, the official schedule imported into the
+        database (as last read by `refresh_calendar`), the `holidays` package for other years."""
+        if self._calendar is None:
+            self._calendar = self._build_calendar(self._official)
+        return self._calendar
+
+    @property
+    def official_schedule(self) -> OfficialSchedule:
+        """The imported official schedule this process's calendar is built on."""
+        return self._official
+
+    def _build_calendar(self, official: OfficialSchedule) -> WorkCalendar:
+        return calendar_from_config(self.settings.city.calendar, self.settings.city.city.timezone, official)
+
+    def refresh_calendar(self, *, force: bool = False) -> bool:
+        """Re-read the imported schedule (at most every CALENDAR_REFRESH_SECONDS unless `force`), so a schedule
+        imported by one process reaches every other; returns whether the calendar changed. Call it outside any
+        transaction (it opens its own); a database without the table yet (before `db upgrade`) counts as empty."""
+        if not force and time.monotonic() - self._calendar_checked < CALENDAR_REFRESH_SECONDS:
+            return False
+        self._calendar_checked = time.monotonic()
+        try:
+            with self.db.transaction() as session:
+                rows = calendar_repo.official_days(session=session)
+        except sa_exc.SQLAlchemyError:
+            return False
+        official = OfficialSchedule(tuple(OfficialDay(d, k, n) for d, k, n in rows))  # type: ignore[arg-type]
+        if official == self._official and self._calendar is not None:
+            return False
+        self._official, self._calendar = official, self._build_calendar(official)
+        return True
+
+    def use_official(self, official: OfficialSchedule) -> WorkCalendar:
+        """Switch this process to `official` at once (the importing process, before its other processes see it)."""
+        self._official, self._calendar = official, self._build_calendar(official)
+        self._calendar_checked = time.monotonic()
+        return self._calendar
 
     @cached_property
     def classifier(self) -> Any:

@@ -19,6 +19,9 @@ from bot.service import intake
 from bot.wechat.protocol import Malformed
 from bot.wechat.protocol import Rejected
 from bot.wechat.protocol import render_text_reply
+from handlers.schedule import AHEAD_DAYS
+from handlers.schedule import estimate_notice
+from handlers.schedule import estimated_years
 
 bp = Blueprint("web", __name__)
 log = logging.getLogger("zhiyong.webhook")
@@ -109,8 +112,20 @@ def healthz() -> tuple[dict[str, object], int]:
     healthy = db_ok and clock.status != "skewed"
     body: dict[str, object] = {"status": "ok" if healthy else "degraded"}
     if db_ok and _sees_details():
-        body.update(database="ok", dialect=rt.db.dialect, clock=clock.as_health(), version=VERSION)
+        body.update(database="ok", dialect=rt.db.dialect, clock=clock.as_health(), version=VERSION,
+                    calendar=_calendar_health(rt))  # fmt: skip
     return body, 200 if healthy else 503
+
+
+def _calendar_health(rt: Runtime) -> dict[str, object]:
+    """Whether the next 90 days' deadlines rest on an estimated holiday calendar (no official 调休 known)."""
+    today = rt.now().astimezone(rt.tz).date()
+    years = estimated_years(rt.calendar, today, AHEAD_DAYS)
+    out: dict[str, object] = {"status": "estimate" if years else "ok", "days_ahead": AHEAD_DAYS,
+                              "estimated_years": years, "official_years": sorted(rt.official_schedule.years)}  # fmt: skip
+    if years:
+        out["message"] = estimate_notice(rt.calendar, today, AHEAD_DAYS)
+    return out
 
 
 HEALTH_DETAIL_ROLES = frozenset({"admin", "office"})

@@ -5,11 +5,13 @@ here?" for deadlines and reminders. Pure: time is always passed in, nothing here
 
 Sources, in order of precedence:
 
-1. `config.yaml` overrides (`calendar.extra_holidays`, `calendar.extra_working_days`) — for the next year's
-   schedule, which the State Council publishes late each year, and for local closures.
-2. The `holidays` package's China calendar: statutory holidays, in-lieu days (补假) and, for the years whose
+1. `config.yaml` overrides (`calendar.extra_holidays`, `calendar.extra_working_days`) — for local closures, and
+   for the next year's schedule if it is not imported.
+2. The official schedule imported from the State Council's notice (`handlers.schedule`, stored in the database
+   by `flask --app bot calendar import FILE`): for the years it covers it replaces the package's data entirely.
+3. The `holidays` package's China calendar: statutory holidays, in-lieu days (补假) and, for the years whose
    official notice it carries, the 调休 swaps (a weekday off, paid for by a weekend working day).
-3. Otherwise Monday–Friday work, Saturday and Sunday rest.
+4. Otherwise Monday–Friday work, Saturday and Sunday rest.
 
 For a year without an official schedule (see `is_known`) the package still computes the statutory holidays
 (lunar ones included) and estimates in-lieu days, but cannot know the 调休 swaps; the result is a best guess that
@@ -44,6 +46,7 @@ from zoneinfo import ZoneInfo
 from handlers.config import DEFAULT_TIMEZONE
 from handlers.holiday_package import package_schedule_years
 from handlers.holiday_package import package_year
+from handlers.schedule import OfficialSchedule
 
 if TYPE_CHECKING:
     from handlers.config import CalendarOverrides
@@ -123,6 +126,7 @@ class WorkCalendar:
         work_start: time = time(8, 30),
         work_end: time = time(17, 30),
         tz: str | ZoneInfo = DEFAULT_TIMEZONE,
+        official: OfficialSchedule | None = None,
     ) -> None:
         if work_start.tzinfo is not None or work_end.tzinfo is not None:
             raise ValueError("working hours are wall-clock times in the calendar's zone; pass naive times")
@@ -140,20 +144,24 @@ class WorkCalendar:
         if clash:
             raise ValueError(f"dates both extra holiday and extra working day: {sorted(map(str, clash))}")
         self._override_years = frozenset(d.year for d in self._extra_holidays | self._extra_working)
-        self._known_years = package_schedule_years() | self._override_years
+        self.official = official or OfficialSchedule()
+        self._known_years = package_schedule_years() | self._override_years | self.official.years
         self._years: dict[int, _Year] = {}
         self._lock = threading.Lock()
 
     # ---- construction -------------------------------------------------------------------------------------
 
     @classmethod
-    def from_config(cls, overrides: CalendarOverrides, tz: str = DEFAULT_TIMEZONE) -> WorkCalendar:
+    def from_config(
+        cls, overrides: CalendarOverrides, tz: str = DEFAULT_TIMEZONE, official: OfficialSchedule | None = None
+    ) -> WorkCalendar:
         return cls(
             extra_holidays=overrides.extra_holidays,
             extra_working_days=overrides.extra_working_days,
             work_start=overrides.working_hours.start,
             work_end=overrides.working_hours.end,
             tz=tz,
+            official=official,
         )
 
     def _year(self, year: int) -> _Year:
@@ -168,7 +176,10 @@ class WorkCalendar:
         return found
 
     def _build_year(self, year: int) -> _Year:
-        package_off, package_makeup = package_year(year)
+        if year in self.official.years:
+            package_off, package_makeup = self.official.of_year(year)
+        else:
+            package_off, package_makeup = package_year(year)
         off = dict(package_off)
         makeup = dict(package_makeup)
         for d in self._extra_holidays:
@@ -387,9 +398,12 @@ class WorkCalendar:
         return self._at(self.nth_working_day(day, n), self._end_us)
 
 
-def from_config(overrides: CalendarOverrides, tz: str = DEFAULT_TIMEZONE) -> WorkCalendar:
-    """The city's calendar from `config.yaml`'s `calendar:` section (`CityConfig.calendar`)."""
-    return WorkCalendar.from_config(overrides, tz=tz)
+def from_config(
+    overrides: CalendarOverrides, tz: str = DEFAULT_TIMEZONE, official: OfficialSchedule | None = None
+) -> WorkCalendar:
+    """The city's calendar from `config.yaml`'s `calendar:` section (`CityConfig.calendar`) and the imported
+    official schedule."""
+    return WorkCalendar.from_config(overrides, tz=tz, official=official)
 
 
 def _time_us(t: time) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from typing import Protocol
 
 from handlers.calendar import WorkCalendar
@@ -71,3 +72,18 @@ def share_used_at(start: datetime, due: datetime, share: float, calendar: WorkCa
         raise ValueError("share must be between 0 and 1")
     total = calendar.working_seconds_between(start, due)
     return calendar.next_working_moment(calendar.add_working_seconds(start, total * share))
+
+
+def rating_period_end(answered_at: datetime, days: int, calendar: WorkCalendar) -> datetime:
+    """When the citizen's time to rate an answer runs out (`escalation.rating_autoclose_days` working days): from
+    then on the case is 办结 without a rating; before it, only the citizen or an office approval closes it."""
+    return calendar.add_working_days(answered_at, days)
+
+
+def carry_over(start: datetime, due: datetime, old: WorkCalendar, new: WorkCalendar) -> datetime:
+    """`due` on calendar `new`: the same number of working days after `start` as it was on `old` (extensions
+    included, since they were counted in working days too), ending at the close of working hours."""
+    start_day = start.astimezone(old.tz).date()
+    due_day = due.astimezone(old.tz).date()
+    counted = old.working_days_between(start_day + timedelta(days=1), due_day + timedelta(days=1))
+    return new.add_working_days(start, max(counted, 0))

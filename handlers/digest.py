@@ -9,7 +9,7 @@ Pure: the caller passes plain `CaseFacts` rows. Definitions, so every page, expo
   answered, the share answered by the deadline;
 - 满意率: of the ratings given in [start, end), the share with an outcome other than 未解决 and conduct other
   than 不满意;
-- overdue: cases of the unit flagged 超期 and still open at `as_of`;
+- overdue: cases of the unit 超期 at `as_of` (`handlers.overdue`: awaiting an answer, past the answer deadline);
 - reveals (the office's paper only): the 查看身份 requests approved in [start, end), without any identity.
 A rate with an empty denominator is None ("—"), never 0 or 100 %.
 """
@@ -27,9 +27,9 @@ from datetime import tzinfo
 from typing import Any
 
 from handlers.config import CityConfig
-from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import STATES
 from handlers.masking import mask_text
+from handlers.overdue import is_overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,6 @@ class CaseFacts:
     signed_at: datetime | None = None
     answer_due: datetime | None = None
     answered_at: datetime | None = None
-    overdue: bool = False
     escalated: bool = False
     rated_at: datetime | None = None
     satisfied: bool | None = None
@@ -102,7 +101,7 @@ def unit_stats(
         if _in(f.rated_at, start, end) and f.satisfied is not None:
             s.rated += 1
             s.satisfied += f.satisfied
-        if f.overdue and f.state in OPEN_STATES:
+        if is_overdue(f.state, f.answer_due, as_of):
             s.overdue += 1
     return stats
 
@@ -150,6 +149,8 @@ class Digest:
     typical_good: list[str] = field(default_factory=list)
     typical_bad: list[str] = field(default_factory=list)
     reveals: list[RevealLine] = field(default_factory=list)
+    # Said at the top of the office's paper while the calendar's next 90 days rest on an estimate (handlers.schedule).
+    calendar_notice: str | None = None
 
 
 def week_start(week: str, tz: tzinfo) -> datetime:
@@ -195,6 +196,8 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
             *(f"  超期：{n}" for n in mine["overdue"]),
         ]
         return "\n".join(lines)
+    if d.calendar_notice:
+        lines.append(d.calendar_notice)
     lines.append("单位排名（响应率 / 办结率 / 满意率 / 收到 / 超期）：")
     for i, s in enumerate(d.ranking, start=1):
         lines.append(

@@ -32,6 +32,7 @@ from handlers.followup import RATING_NUDGE
 from handlers.followup import Followup
 from handlers.followup import Rating
 from handlers.followup import parse_rating
+from handlers.lifecycle import RATING_STATES
 from handlers.lifecycle import STATES
 from handlers.lifecycle import can
 from handlers.messages import InboundMessage
@@ -266,17 +267,24 @@ def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
     if case is None:
         # Same answer whether the case does not exist or is someone else's.
         return Step(f"未找到您负责的工单 {cmd.number}。发送“待办”查看您的工单。")
-    if not can(case.state, cmd.action):
+    action = cmd.action
+    if action == "close" and case.state in RATING_STATES:
+        # The citizen's rating closes the case (or the end of the rating period): before that, only the office can.
+        if not cmd.text:
+            return Step(f"工单 {cmd.number} 正等待市民评价：市民评价后自动办结。确需提前办结的，请写明理由，"
+                        f"例如：办结 {cmd.number} 市民已电话确认满意。提前办结须经治庸办批准。")  # fmt: skip
+        action = "request_close_early"
+    if not can(case.state, action):
         return Step(f"工单 {cmd.number} 当前状态为“{STATES.get(case.state, case.state)}”，不能执行该操作。")
     done = {
         "sign": "已签收",
         "reply": "答复已发送给市民，并已邀请其评价",
         "ask": "问题已转给市民，回复后会通知您",
         "return": "已退单，工单将重新分拣",
-        "request_extension": "延期申请已提交治庸办审批",
-        "close": "已办结",
-    }[cmd.action]
-    return Step(f"工单 {cmd.number}：{done}。", effects=(CaseAction(cmd.number, cmd.action, cmd.text, cmd.days),))
+        "request_extension": f"延期 {cmd.days} 个工作日的申请已提交治庸办审批，批复后会通知您",
+        "request_close_early": "提前办结申请已提交治庸办审批，批复后会通知您",
+    }[action]
+    return Step(f"工单 {cmd.number}：{done}。", effects=(CaseAction(cmd.number, action, cmd.text, cmd.days),))
 
 
 def _tz(ctx: Context) -> ZoneInfo:

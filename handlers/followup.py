@@ -67,6 +67,28 @@ def parse_rating(text: str) -> Rating | None:
     return None
 
 
+# The five words of a 12345 platform's satisfaction survey, as (outcome, conduct): the top three are satisfied
+# (the case is 办结), the bottom two are not (重办); only 非常不满意 marks the staff's conduct 不满意.
+FIVE_LEVELS: dict[str, tuple[str, str]] = {
+    "非常满意": ("1", "A"),
+    "满意": ("1", "B"),
+    "基本满意": ("2", "B"),
+    "不满意": ("3", "B"),
+    "非常不满意": ("3", "C"),
+}
+
+
+def rating_from(
+    *, outcome: str | None = None, conduct: str | None = None, satisfaction: str | None = None
+) -> Rating | None:
+    """A rating another channel sends: outcome 1–3 with conduct A–C, or one of the five satisfaction words."""
+    if satisfaction:
+        found = FIVE_LEVELS.get(satisfaction.strip())
+        return Rating(*found) if found else None
+    o, c = (outcome or "").strip(), (conduct or "").strip().upper()
+    return Rating(o, c) if o in OUTCOMES and c in CONDUCT else None
+
+
 RATING_NUDGE = (
     "请按“数字+字母”的格式评价，例如“1A”：\n1 已解决 / 2 部分解决 / 3 未解决；A 满意 / B 基本满意 / C 不满意。"
 )

@@ -2,6 +2,11 @@
 
 `transition(state, action)` returns the next state or raises `IllegalTransition` with a reason in Chinese that
 can be shown to the person who tried.
+
+办结 (closed) is reached three ways only: the citizen's satisfied rating (`rate_satisfied`), the end of the rating
+period (`close`, taken by the ratings job; `bot.service.casework` refuses it earlier), or the office's approval of
+a handler's reasoned request (`request_close_early` → `approve_close_early`). A handler can no longer close a
+case that waits for the citizen's rating, and so cannot avoid the 重办 a bad rating triggers.
 """
 
 from __future__ import annotations
@@ -70,14 +75,23 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "request_rating": (frozenset({"answered"}), "rating"),
     "rate_satisfied": (frozenset({"rating", "answered"}), "closed"),
     "rate_unsatisfied": (frozenset({"rating", "answered"}), "reopened"),
-    "close": (frozenset({"answered", "rating"}), "closed"),
+    "close": (frozenset({"answered", "rating"}), "closed"),  # the rating period is over (checked by casework)
+    "approve_close_early": (frozenset({"answered", "rating"}), "closed"),
     "return": (frozenset({"assigned", "signed", "in_progress"}), "returned"),
     "request_extension": (frozenset({"signed", "in_progress", "reopened", "escalated"}), "extension"),
     "approve_extension": (frozenset({"extension"}), "in_progress"),
     "reject_extension": (frozenset({"extension"}), "in_progress"),
     "escalate": (frozenset(_HANDLING), "escalated"),
     "merge": (frozenset(OPEN_STATES), "merged"),
+    # A 重复件's citizen receives the main case's answer and is asked to rate it on their own case.
+    "share_answer": (frozenset({"merged"}), "answered"),
     "reject": (frozenset({"submitted", "triage", "assigned", "returned"}), "rejected"),
+}
+
+# Steps that are audited and allowed only in some states but leave the state as it is (requests the office decides).
+SIDE_STEPS: dict[str, frozenset[str]] = {
+    "request_close_early": frozenset({"answered", "rating"}),
+    "reject_close_early": frozenset({"answered", "rating"}),
 }
 
 ACTION_LABELS: dict[str, str] = {
@@ -91,6 +105,11 @@ ACTION_LABELS: dict[str, str] = {
     "rate_satisfied": "评价满意",
     "rate_unsatisfied": "评价不满意",
     "close": "办结",
+    "request_close_early": "申请提前办结",
+    "approve_close_early": "批准提前办结",
+    "reject_close_early": "驳回提前办结",
+    "share_answer": "转达主件答复",
+    "deadline_change": "日历变更调整时限",
     "return": "退单",
     "request_extension": "申请延期",
     "approve_extension": "批准延期",
@@ -119,10 +138,12 @@ class IllegalTransition(ValueError):
 
 
 def transition(state: str, action: str) -> str:
-    try:
+    if action in SIDE_STEPS:
+        allowed, target = SIDE_STEPS[action], state
+    elif action in TRANSITIONS:
         allowed, target = TRANSITIONS[action]
-    except KeyError:
-        raise IllegalTransition(state, action, f"未知操作：{action}") from None
+    else:
+        raise IllegalTransition(state, action, f"未知操作：{action}")
     if state not in allowed:
         label = ACTION_LABELS.get(action, action)
         raise IllegalTransition(state, action, f"工单当前状态为“{STATES.get(state, state)}”，不能{label}")
@@ -130,5 +151,5 @@ def transition(state: str, action: str) -> str:
 
 
 def can(state: str, action: str) -> bool:
-    allowed, _ = TRANSITIONS.get(action, (frozenset(), ""))
+    allowed = SIDE_STEPS.get(action) or TRANSITIONS.get(action, (frozenset(), ""))[0]
     return state in allowed

@@ -9,6 +9,13 @@ from datetime import datetime
 from datetime import tzinfo
 
 from handlers.lifecycle import STATES
+from handlers.masking import mask_text
+
+NOTE_CHARS = 80  # of staff's note in a supervisor notice (the template text is capped at 300 characters)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _fmt(at: datetime, tz: tzinfo) -> str:
@@ -40,7 +47,9 @@ def citizen_text(
     if action == "approve_extension":
         when = f"，新的答复期限为{_date(due, tz)}" if due else ""
         return f"您反映的事项（工单号 {number}）情况较复杂，经批准延期办理{when}。给您带来不便，敬请谅解。"
-    if action in ("close", "rate_satisfied"):
+    if action == "share_answer":
+        return f"您反映的事项（工单号 {number}）与其他市民反映的问题已合并办理，现答复如下：\n{note or ''}".rstrip()
+    if action in ("close", "rate_satisfied", "approve_close_early"):
         return f"您反映的事项（工单号 {number}）已办结。感谢您对治庸问责工作的支持！"
     if action == "rate_unsatisfied":
         return f"已收到您的评价。工单 {number} 将重新办理，治庸办会督促跟进。"
@@ -49,6 +58,11 @@ def citizen_text(
     if action == "merge":
         return f"您反映的事项（工单号 {number}）与其他市民反映的问题相同，已合并办理，结果会一并告诉您。"
     return None
+
+
+# Steps whose citizen text is an instruction for the WeChat chat ("reply 1A"): a case filed through another channel
+# (Open311) keeps its last note (the answer) instead; that platform collects the rating its own way.
+WECHAT_ONLY = frozenset({"request_rating"})
 
 
 def template_fields(number: str, state: str, note: str, at: datetime, tz: tzinfo) -> dict[str, str]:
@@ -69,6 +83,8 @@ NOTICE_KINDS: dict[str, str] = {
     "citizen": "市民补充",
     "extension": "延期批复",
     "extension_request": "延期申请",
+    "close_request": "办结申请",
+    "close_decision": "办结批复",
     "digest": "周报",
     "hot_spot": "热点预警",
     "security": "安全提醒",
@@ -88,8 +104,12 @@ def notice_kind(reason: str) -> str:
 def supervisor_text(
     reason: str, count_new: int, count_overdue: int, link: str, number: str | None = None, note: str | None = None
 ) -> str:
-    """A handler's notice: what happened to which case, their counts, and the link. Never complaint text."""
+    """A handler's notice: what happened to which case, their counts, and the link. Never complaint text.
+
+    `note` is staff's own words (a 督办要求, a decision); it is masked and cut short, so a notice stays a notice."""
     kind = notice_kind(reason)
+    if note:
+        note = _short(mask_text(" ".join(note.split())), NOTE_CHARS)
     tail = f"您当前有 {count_new} 件待处理、{count_overdue} 件超期工单。请登录督办台处理：{link}"
     case = f"工单 {number}" if number else "工单"
     head = {
@@ -99,9 +119,11 @@ def supervisor_text(
         "answer_urge": f"【催办】{case} 已到答复期限，请尽快答复市民。",
         "answer_supervise": f"【督办】{case} 已超期，治庸办已督办，请立即办理并答复。",
         "escalate": f"【督办】治庸办对{case} 督办" + (f"，督办要求：{note}" if note else "") + "。",
+        "close_request": f"【办结申请】{case} 申请在市民评价前提前办结，请审批。",
+        "close_decision": f"【办结批复】{case} 的提前办结申请" + (f"：{note}" if note else "已处理") + "。",
         "reopened": f"【重办】市民对{case} 的办理不满意，已重新交办，请重新核实处理。",
         "extension": f"【延期批复】{case} 的延期申请" + (f"：{note}" if note else "已处理") + "。",
-        "extension_request": f"【延期申请】{case} 申请延期，请审批。",
+        "extension_request": f"【延期申请】{case} 申请延期" + (f" {note}" if note else "") + "，请审批。",
         "praise": f"【表扬】市民提交了一条表扬（{case}），已记入服务评价。",
         "suggestion": f"【意见建议】市民提交了一条意见建议（{case}），请查阅。",
         "discipline": f"【纪检件知会】{case} 涉及吃拿卡要，已由纪委监委牵头办理，请同步跟踪。",

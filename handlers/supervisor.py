@@ -1,6 +1,8 @@
 """Supervisors' WeChat commands: parsing and the replies; scope and transitions are checked by the caller.
 
-绑定 <code> · 待办 · 签收 ZY… · 回复 ZY… <答复> · 询问 ZY… <问题> · 退单 ZY… <理由> · 延期 ZY… <天数> <理由> · 办结 ZY…
+绑定 <code> · 待办 · 签收 ZY… · 回复 ZY… <答复> · 询问 ZY… <问题> · 退单 ZY… <理由> · 延期 ZY… <天数> <理由> ·
+办结 ZY… <理由>. A case is 办结 by the citizen's rating or at the end of the rating period; before that, 办结 with a
+reason asks the office to approve an early close (`handlers.dispatch` turns it into `request_close_early`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ACTIONS: dict[str, tuple[str, bool, bool]] = {
     "询问": ("ask", True, False),
     "退单": ("return", True, False),
     "延期": ("request_extension", True, True),
-    "办结": ("close", False, False),
+    "办结": ("close", False, False),  # a request to the office while the citizen's rating is awaited
 }
 
 HELP = (
@@ -32,8 +34,8 @@ HELP = (
     "回复 ZY… 答复内容 —— 答复市民\n"
     "询问 ZY… 问题 —— 通过平台向市民了解情况\n"
     "退单 ZY… 理由 —— 退回分拣\n"
-    "延期 ZY… 天数 理由 —— 申请延期\n"
-    "办结 ZY… —— 办结工单"
+    "延期 ZY… 天数 理由 —— 申请延期（治庸办审批）\n"
+    "办结 ZY… 理由 —— 市民评价前申请提前办结（治庸办审批；市民评价后自动办结）"
 )
 
 

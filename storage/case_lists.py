@@ -21,6 +21,7 @@ from sqlalchemy import orm
 
 from storage.models import Case
 from storage.models.cases import LOOP_KINDS
+from storage.overdue import overdue_clause
 
 # Digits that look like a phone or ID number: searching the text for them would confirm who reported.
 _IDENTIFYING_DIGITS = re.compile(r"\d{5,}")
@@ -67,10 +68,7 @@ def _filters(
         clauses.append(Case.category == f.category)
     awaiting = sorted(awaiting_answer)
     if f.overdue:
-        late_sign = sa.and_(Case.state == "assigned", Case.sign_due < now)
-        late_answer = sa.and_(Case.state.in_(awaiting), Case.answer_due < now)
-        clauses.append(sa.or_(sa.and_(Case.overdue.is_(True), Case.state.in_(sorted(open_states))), late_sign,
-                              late_answer))  # fmt: skip
+        clauses.append(overdue_clause(now=now, awaiting_states=awaiting))
     if f.due_week:
         clauses += [Case.state.in_(awaiting), Case.answer_due >= now, Case.answer_due < week_end]
     if f.q:
@@ -167,7 +165,7 @@ def related_to(
 
 
 FACT_COLUMNS = (Case.number, Case.respondent_unit, Case.category, Case.state, Case.created_at, Case.sign_due,
-                Case.signed_at, Case.answer_due, Case.answered_at, Case.overdue, Case.escalated_at, Case.rated_at,
+                Case.signed_at, Case.answer_due, Case.answered_at, Case.escalated_at, Case.rated_at,
                 Case.rating_outcome, Case.rating_conduct, Case.window)  # fmt: skip
 
 
@@ -192,14 +190,16 @@ def ledger_cases(*, session: orm.Session, where: sa.ColumnElement[bool], start: 
 
 
 def ledger_fact_rows(
-    *, session: orm.Session, units: Sequence[str], start: datetime, end: datetime
-) -> list[sa.Row[Any]]:
-    """The ledger's summary rows: cases about `units` created or rated in [start, end], or flagged overdue."""
+    *, session: orm.Session, units: Sequence[str], start: datetime, end: datetime, as_of: datetime,
+    awaiting_answer: Iterable[str],
+) -> list[sa.Row[Any]]:  # fmt: skip
+    """The ledger's summary rows: cases about `units` created or rated in [start, end], or 超期 at `as_of`."""
     stmt = sa.select(*FACT_COLUMNS).where(
         Case.respondent_unit.in_(list(units)),
         Case.kind.in_(LOOP_KINDS),
-        sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end), Case.overdue.is_(True)),
-    )
+        sa.or_(Case.created_at.between(start, end), Case.rated_at.between(start, end),
+               overdue_clause(now=as_of, awaiting_states=awaiting_answer)),
+    )  # fmt: skip
     return list(session.execute(stmt))
 
 
@@ -229,3 +229,19 @@ def reporter_counts(
             stmt = stmt.where(Case.window == window)
         out.append((unit, window, int(session.scalar(stmt) or 0)))
     return out
+
+
+def duplicates_of(*, session: orm.Session, case_id: int, states: Iterable[str]) -> list[Case]:
+    """The 重复件 merged into case `case_id` that are in one of `states`, oldest first."""
+    stmt = sa.select(Case).where(Case.duplicate_of == case_id, Case.state.in_(sorted(states))).order_by(Case.id)
+    return list(session.scalars(stmt))
+
+
+def with_deadlines(*, session: orm.Session, states: Iterable[str]) -> list[Case]:
+    """Cases in `states` that have a sign-for or answer deadline, oldest first (a calendar change moves them)."""
+    stmt = (
+        sa.select(Case)
+        .where(Case.state.in_(sorted(states)), sa.or_(Case.sign_due.is_not(None), Case.answer_due.is_not(None)))
+        .order_by(Case.id)
+    )
+    return list(session.scalars(stmt))

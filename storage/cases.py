@@ -35,6 +35,7 @@ from storage.models import CaseEvent
 from storage.models import CaseMessage
 from storage.models import Evidence
 from storage.models import ReporterContact
+from storage.overdue import overdue_clause
 
 
 def allocate_number(*, session: orm.Session, at: datetime, tz: tzinfo) -> str:
@@ -335,8 +336,9 @@ def open_load(
 
 
 def supervisors_counts(*, session: orm.Session, supervisor_ids: Iterable[str], new_states: Iterable[str],
-                       open_states: Iterable[str]) -> dict[str, tuple[int, int]]:  # fmt: skip
-    """Per supervisor: (cases waiting for them to act, overdue open cases), for several supervisors in one grouped
+                       open_states: Iterable[str], awaiting_states: Iterable[str],
+                       now: datetime) -> dict[str, tuple[int, int]]:  # fmt: skip
+    """Per supervisor: (cases waiting for them to act, cases 超期 at `now`), for several supervisors in one grouped
     query; (0, 0) for those with no cases."""
     ids = sorted(set(supervisor_ids))
     out = dict.fromkeys(ids, (0, 0))
@@ -347,7 +349,7 @@ def supervisors_counts(*, session: orm.Session, supervisor_ids: Iterable[str], n
         sa.select(
             Assignment.supervisor_id,
             sa.func.count().filter(Case.state.in_(new_states)),
-            sa.func.count().filter(sa.and_(Case.overdue.is_(True), Case.state.in_(open_states))),
+            sa.func.count().filter(overdue_clause(now=now, awaiting_states=awaiting_states)),
         )
         .select_from(Assignment)
         .join(Case, Assignment.case_id == Case.id)
@@ -392,6 +394,13 @@ def add_message(
     return msg
 
 
+def last_answer(*, session: orm.Session, case_id: int) -> str | None:
+    """The latest answer staff gave the citizen on this case."""
+    stmt = sa.select(CaseMessage.body).where(CaseMessage.case_id == case_id, CaseMessage.direction == "staff",
+                                             CaseMessage.kind == "answer").order_by(CaseMessage.id.desc()).limit(1)  # fmt: skip
+    return session.scalar(stmt)
+
+
 def messages(*, session: orm.Session, case_id: int) -> list[CaseMessage]:
     return list(session.scalars(sa.select(CaseMessage).where(CaseMessage.case_id == case_id).order_by(CaseMessage.id)))
 
@@ -409,13 +418,13 @@ def evidence_for(*, session: orm.Session, case_id: int) -> list[Evidence]:
 
 
 def unit_due_counts(
-    *, session: orm.Session, unit: str, awaiting_states: Iterable[str], open_states: Iterable[str], now: datetime
+    *, session: orm.Session, unit: str, awaiting_states: Iterable[str], now: datetime
 ) -> tuple[int, int]:
-    """(open cases of `unit` at or past their answer deadline, of them flagged 超期): what its head may be told."""
+    """(cases of `unit` awaiting an answer at or past their deadline, of them 超期): what its head may be told."""
     due = sa.and_(Case.state.in_(sorted(awaiting_states)), Case.answer_due <= now)
     stmt = sa.select(
         sa.func.count().filter(due),
-        sa.func.count().filter(sa.and_(Case.overdue.is_(True), Case.state.in_(sorted(open_states)))),
+        sa.func.count().filter(overdue_clause(now=now, awaiting_states=awaiting_states)),
     ).where(Case.respondent_unit == unit)
     row = session.execute(stmt).one()
     return int(row[0] or 0), int(row[1] or 0)

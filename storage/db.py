@@ -134,6 +134,8 @@ class Database:
         self.engine = make_engine(self.url, pool_size=pool_size)
         # Every session carries the audit key (storage.audit): new case events are HMAC-keyed with it.
         self.sessionmaker = orm.sessionmaker(self.engine, expire_on_commit=False, info={SESSION_KEY: audit_key})
+        self._audit_key = audit_key
+        self._rehearsing = False
         # SQLite allows one writer. Its busy handler backs off in sleeps of up to 100 ms and turns contention into
         # tail latency, so writers queue on locks that wake the next one at once: this process's threads on a
         # threading lock, processes (gunicorn workers, the scheduler) on an flock of a file beside the database.
@@ -150,9 +152,32 @@ class Database:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[orm.Session]:
         """Commit on success, roll back on any exception, always close."""
-        lock = self._write_lock or contextlib.nullcontext()
+        lock = self._write_lock if self._write_lock is not None and not self._rehearsing else contextlib.nullcontext()
         with lock, self.sessionmaker() as session, session.begin():
             yield session
+
+    @contextlib.contextmanager
+    def rehearsal(self) -> Iterator[None]:
+        """Run units of work for real and then undo them all: every `transaction()` opened inside joins one outer
+        transaction as a savepoint (its "commit" releases the savepoint), and the outer one is rolled back at the
+        end, whatever happened. For `jobs run --dry-run` in a process of its own (the session factory is swapped
+        for the duration, for every thread). Holds the write lock throughout on SQLite; on PostgreSQL the row locks
+        it takes are held until the end. Id sequences PostgreSQL advanced are not rolled back (it never does);
+        no row is changed."""
+        if self._rehearsing:
+            raise RuntimeError("a rehearsal is already running")
+        lock = self._write_lock or contextlib.nullcontext()
+        saved = self.sessionmaker
+        with lock, self.engine.connect() as conn:
+            outer = conn.begin()
+            self.sessionmaker = orm.sessionmaker(bind=conn, expire_on_commit=False, info={SESSION_KEY: self._audit_key},
+                                                 join_transaction_mode="create_savepoint")  # fmt: skip
+            self._rehearsing = True
+            try:
+                yield
+            finally:
+                self.sessionmaker, self._rehearsing = saved, False
+                outer.rollback()
 
     def ping(self) -> bool:
         try:

@@ -2,14 +2,14 @@
 case, whatever the size of the history (a province's 1,000,000 cases included).
 
 The definitions are `handlers.digest`'s; tests/digest_oracle.py applies them to every case loaded as an object,
-and tests/storage/test_reports.py checks the two agree field by field. The caller passes the open states
-(`handlers.lifecycle.OPEN_STATES`) and gets plain rows back: storage decides nothing.
+and tests/storage/test_reports.py checks the two agree field by field. The caller passes the open and awaiting
+states (`handlers.lifecycle.OPEN_STATES`, `AWAITING_ANSWER`) and gets plain rows back: storage decides nothing.
 
 Definitions:
 - the relevant cases: created in [start, end], or rated in [start, end], or open (same filter as `build`);
-- per unit: received, 响应率 / 办结率 counts, 满意率 counts, overdue-and-open, exactly as `unit_stats`;
-- overdue / escalated: open cases flagged overdue / in state escalated, by case id;
-- per supervisor: their active assignments on open cases: all, answer due in [end, end + 7 days), overdue;
+- per unit: received, 响应率 / 办结率 counts, 满意率 counts, 超期 at `as_of`, exactly as `unit_stats`;
+- overdue / escalated: cases 超期 at `as_of` (`storage.overdue`) / open cases in state escalated, by case id;
+- per supervisor: their active assignments on open cases: all, answer due in [end, end + 7 days), 超期 at `as_of`;
 - hot spots: three or more distinct reporters about one unit (or one window of it) among cases created in
   [start, end);
 - typical good: closed in [start, end), answered by the deadline, rated 1 (solved) and A (satisfied);
@@ -33,6 +33,7 @@ from sqlalchemy import orm
 from storage.models import Assignment
 from storage.models import Case
 from storage.models.cases import LOOP_KINDS
+from storage.overdue import overdue_clause
 
 
 @dataclass
@@ -90,6 +91,7 @@ def unit_counts(
     end: datetime,
     as_of: datetime,
     open_states: Iterable[str],
+    awaiting_states: Iterable[str],
     units: Iterable[str] = (),
 ) -> dict[str, UnitCounts]:
     """`handlers.digest.unit_stats` over the relevant cases, as one GROUP BY."""
@@ -112,7 +114,7 @@ def unit_counts(
             _count(sa.and_(answer_counted, Case.answered_at.is_not(None), Case.answered_at <= Case.answer_due)),
             _count(rated),
             _count(sa.and_(rated, Case.rating_outcome != "3", sa.func.coalesce(Case.rating_conduct, "") != "C")),
-            _count(sa.and_(Case.overdue.is_(True), Case.state.in_(open_states))),
+            _count(overdue_clause(now=as_of, awaiting_states=awaiting_states)),
         )
         .where(relevant(start, end, open_states), Case.respondent_unit.is_not(None))
         .group_by(Case.respondent_unit)
@@ -132,14 +134,17 @@ def digest_rows(
     end: datetime,
     as_of: datetime,
     open_states: Iterable[str],
+    awaiting_states: Iterable[str],
     units: Iterable[str] = (),
 ) -> DigestRows:
     """Everything the weekly digest lists and counts, from aggregate queries."""
     open_states = sorted(open_states)
-    d = DigestRows(unit_counts(session, start=start, end=end, as_of=as_of, open_states=open_states, units=units))
+    late = overdue_clause(now=as_of, awaiting_states=awaiting_states)
+    d = DigestRows(unit_counts(session, start=start, end=end, as_of=as_of, open_states=open_states,
+                               awaiting_states=awaiting_states, units=units))  # fmt: skip
 
     open_rows = session.execute(
-        sa.select(Case.number, Case.state, Case.overdue).where(Case.state.in_(open_states)).order_by(Case.id)
+        sa.select(Case.number, Case.state, late).where(Case.state.in_(open_states)).order_by(Case.id)
     ).all()
     d.overdue = [number for number, _state, overdue in open_rows if overdue]
     d.escalated = [number for number, state, _overdue in open_rows if state == "escalated"]
@@ -147,7 +152,7 @@ def digest_rows(
     week_end = end + timedelta(days=7)
     mine: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"open": [], "due_this_week": [], "overdue": []})
     assigned = session.execute(
-        sa.select(Assignment.supervisor_id, Case.number, Case.answer_due, Case.overdue)
+        sa.select(Assignment.supervisor_id, Case.number, Case.answer_due, late)
         .join(Case, Case.id == Assignment.case_id)
         .where(Assignment.active.is_(True), Case.state.in_(open_states))
         .order_by(Assignment.id)

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.service.digest import case_facts
 from handlers import digest as figures
 from handlers.lifecycle import OPEN_STATES
+from handlers.overdue import is_overdue
 from storage.models import Assignment
 from storage.models import Case
 
@@ -36,7 +37,7 @@ def build_from_objects(
     stats = figures.unit_stats(all_facts, start=start, end=end, as_of=as_of, units=[u.code for u in city.units])
     d = figures.Digest(week, start, end, as_of, stats, figures.rank(stats.values()))
     open_rows = [c for c in rows if c.state in OPEN_STATES]
-    d.overdue = [c.number for c in open_rows if c.overdue]
+    d.overdue = [c.number for c in open_rows if is_overdue(c.state, c.answer_due, as_of)]
     d.escalated = [c.number for c in open_rows if c.state == "escalated"]
     week_end = end + timedelta(days=7)
     assignments = session.execute(
@@ -51,7 +52,7 @@ def build_from_objects(
         mine[sup]["open"].append(case.number)
         if case.answer_due is not None and end <= case.answer_due < week_end:
             mine[sup]["due_this_week"].append(case.number)
-        if case.overdue:
+        if is_overdue(case.state, case.answer_due, as_of):
             mine[sup]["overdue"].append(case.number)
     d.per_supervisor = dict(mine)
     # Hot spots: three or more reporters about one unit (or one window) in the period.

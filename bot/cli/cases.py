@@ -23,6 +23,8 @@ from handlers.deadlines import working_days_left
 from handlers.lifecycle import STATES
 from handlers.lifecycle import IllegalTransition
 from handlers.masking import mask_text
+from handlers.overdue import is_overdue
+from handlers.overdue import overdue_working_days
 from storage import cases as cases_repo
 from storage import supervisors as sup_repo
 from storage.models import Case
@@ -48,11 +50,13 @@ def case_summary(case: Case, *, detail: bool = False) -> dict[str, Any]:
         "created_at": case.created_at.isoformat(),
         "sign_due": case.sign_due.isoformat() if case.sign_due else None,
         "answer_due": case.answer_due.isoformat() if case.answer_due else None,
-        "overdue": case.overdue,
+        "overdue": is_overdue(case.state, case.answer_due, rt.now()),  # 超期 by the one definition
         "anonymous": case.anonymous,
     }
     if case.answer_due is not None:
         data["working_days_left"] = round(working_days_left(rt.now(), case.answer_due, rt.calendar), 2)
+        if data["overdue"]:
+            data["overdue_working_days"] = overdue_working_days(case.answer_due, rt.now(), rt.calendar)
     if detail:
         data.update(
             text=mask_text(case.text),
@@ -131,7 +135,7 @@ def case_list(state: str | None, unit: str | None, limit: int, as_json: bool) ->
 @click.option("--note", default=None)
 @click.option("--days", type=int, default=None)
 def case_act(number: str, action: str, actor: str, note: str | None, days: int | None) -> None:
-    """Apply a lifecycle ACTION (e.g. approve_extension, reject, close) to a case, audited."""
+    """Apply a lifecycle ACTION (e.g. approve_extension, reject, approve_close_early) to a case, audited."""
     rt = runtime()
     with rt.db.transaction() as session:
         case = cases_repo.by_number(session=session, number=number)

@@ -12,8 +12,10 @@ from flask.cli import with_appcontext
 
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
+from bot.service import dry_run as dry_run_mod
 from bot.service import jobs
 from handlers import digest as figures
+from handlers.masking import mask_text
 
 jobs_cli = AppGroup("jobs", help="Run the scheduler's jobs by hand.")
 
@@ -32,15 +34,40 @@ def parse_at(value: str | None) -> datetime:
 @jobs_cli.command("run")
 @click.option("--at", "at_text", default=None, help="ISO time (Beijing if no zone); default now.")
 @click.option("--job", "only", multiple=True, type=click.Choice(sorted(jobs.JOBS)), help="Only these jobs.")
-def jobs_run(at_text: str | None, only: tuple[str, ...]) -> None:
-    """Run every job that is due at that moment, once, and print what it did."""
+@click.option("--dry-run", is_flag=True,
+              help="Print what would happen and change nothing: no database change, nothing sent to WeChat, "
+                   "no file written.")  # fmt: skip
+def jobs_run(at_text: str | None, only: tuple[str, ...], dry_run: bool) -> None:
+    """Run every job that is due at that moment, once, and print what it did.
+
+    Without --dry-run this DOES THE WORK, as the scheduler would at that moment: reminders and escalations (督办)
+    fire on real cases, notices are queued and the outbox is sent to WeChat. Use --dry-run to see what would
+    happen first."""
     rt = runtime()
     at = parse_at(at_text)
     rt.clock = lambda: at  # everything the jobs do happens "at" that moment
+    if dry_run:
+        _print_dry_run(dry_run_mod.rehearse(rt, at, only or None))
+        return
     for name in only or tuple(jobs.JOBS):
         result = jobs.run_job(rt, name, at)
         mark = "ran " if result.ran else "skip"
         click.echo(f"{mark} {name:<10} {result.period or '-':<17} {result.summary}")
+
+
+def _print_dry_run(report: dry_run_mod.DryRun) -> None:
+    for result in report.results:
+        mark = "dry " if result.ran else "skip"
+        click.echo(f"{mark} {result.job:<10} {result.period or '-':<17} {result.summary}")
+    click.echo(f"would record {len(report.events)} audit event(s):")
+    for number, action, note in report.events:
+        click.echo(f"  {number} {action}" + (f" ({mask_text(note)})" if note else ""))
+    click.echo(f"would queue {len(report.queued)} notice(s):")
+    for purpose, kind, recipient, number in report.queued:
+        # A citizen is a pseudonym; never print it (nor an openid).
+        who = recipient if kind == "supervisor" else kind
+        click.echo(f"  {purpose} -> {who}" + (f" [{number}]" if number else ""))
+    click.echo("dry run: everything above was rolled back; nothing was changed, sent or written.")
 
 
 @click.command("scheduler")

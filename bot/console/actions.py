@@ -36,6 +36,8 @@ class ActionSpec:
     note: str | None = None  # the prompt for a required text, None when no text is asked for
     days: bool = False
     danger: bool = False
+    offered: bool = True  # False: accepted (and refused with the reason) but never offered as a button
+    needs_request: str | None = None  # offered only while a request of this kind waits for a decision
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -46,7 +48,14 @@ ACTIONS: dict[str, ActionSpec] = {
     "request_extension": ActionSpec("申请延期", HANDLERS, note="延期理由", days=True),
     "approve_extension": ActionSpec("批准延期", OFFICE, days=True),
     "reject_extension": ActionSpec("驳回延期", OFFICE, note="驳回理由"),
-    "close": ActionSpec("办结", HANDLERS),
+    # 办结 comes from the citizen's rating or the end of the rating period; before that only with the office's
+    # approval of a reasoned request. A direct "close" is refused with that explanation.
+    "close": ActionSpec("办结", HANDLERS, offered=False),
+    "request_close_early": ActionSpec(
+        "申请提前办结", HANDLERS, note="提前办结的理由（市民评价前办结须经治庸办批准，如：市民已电话确认满意）"
+    ),
+    "approve_close_early": ActionSpec("批准提前办结", OFFICE, note="审批意见", needs_request="close_early"),
+    "reject_close_early": ActionSpec("驳回提前办结", OFFICE, note="驳回理由", needs_request="close_early"),
     "escalate": ActionSpec("督办", OFFICE, note="督办要求"),
     "reject": ActionSpec("不予受理", OFFICE, note="不予受理的理由（将告知市民）", danger=True),
     "merge": ActionSpec("合并为重复件", OFFICE, danger=True),
@@ -66,9 +75,16 @@ def _recusal(rt: Runtime, v: Viewer, case: Case) -> None:
         raise ActionError(RECUSED)
 
 
-def available(case: Case, v: Viewer) -> list[tuple[str, ActionSpec]]:
-    """The lifecycle steps this viewer may take on this case now (role and current state)."""
-    return [(name, spec) for name, spec in ACTIONS.items() if v.role in spec.roles and can(case.state, name)]
+def available(case: Case, v: Viewer, pending: frozenset[str] = frozenset()) -> list[tuple[str, ActionSpec]]:
+    """The lifecycle steps this viewer may take on this case now (role, current state, and the kinds of request
+    `pending` a decision)."""
+    return [
+        (name, spec)
+        for name, spec in ACTIONS.items()
+        if spec.offered and v.role in spec.roles and can(case.state, name)
+        and (spec.needs_request is None or spec.needs_request in pending)
+        and not (name == "request_close_early" and "close_early" in pending)
+    ]  # fmt: skip
 
 
 def may_reclassify(case: Case, v: Viewer) -> bool:
@@ -104,26 +120,25 @@ def apply(session: orm.Session, rt: Runtime, v: Viewer, case: Case, action: str,
     text = _note(note, spec)
     n_days: int | None = None
     if spec.days:
-        n_days = _days(days)
-        if action == "request_extension":
-            text = f"申请延期 {n_days} 个工作日：{text}"
-    if action == "merge":
-        text = _merge_target(session, rt, v, case, target)
+        # An approval may leave the days empty: the days asked for (kept on the request) are granted.
+        n_days = None if action == "approve_extension" and not (days or "").strip() else _days(days)
     try:
-        casework.act(session, rt, case, action, actor=v.actor, now=now, note=text, days=n_days)
+        if action == "merge":
+            casework.merge(session, rt, case, _merge_target(session, rt, v, case, target), actor=v.actor, now=now)
+        else:
+            casework.act(session, rt, case, action, actor=v.actor, now=now, note=text, days=n_days)
     except IllegalTransition as exc:
         raise ActionError(exc.reason) from None
     return f"已{spec.label}。"
 
 
-def _merge_target(session: orm.Session, rt: Runtime, v: Viewer, case: Case, target: str | None) -> str:
+def _merge_target(session: orm.Session, rt: Runtime, v: Viewer, case: Case, target: str | None) -> Case:
     other = by_number_in_scope(session, v, rt.settings.city, target or "") if target else None
     if other is None or other.id == case.id:
         raise ActionError("请填写要并入的另一件工单的编号")
     if other.state in (CaseState.MERGED, CaseState.REJECTED):
         raise ActionError(f"工单 {other.number} 已是重复件或不予受理，不能作为主件")
-    case.duplicate_of = other.id
-    return f"并入 {other.number}"
+    return other
 
 
 def reclassify(session: orm.Session, rt: Runtime, v: Viewer, case: Case, category: str, now: datetime) -> str:

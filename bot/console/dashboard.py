@@ -33,6 +33,7 @@ from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
 from handlers.lifecycle import OPEN_STATES
+from handlers.schedule import estimate_notice
 from storage import case_lists
 from storage import case_scope
 
@@ -149,6 +150,8 @@ def dashboard() -> str:
         hot_spots=hot_spots,
         charts=trend_charts(weekly),
         pct=figures.pct,
+        # The office plans ahead: say so while the next 90 days' deadlines rest on an estimated calendar.
+        calendar_notice=estimate_notice(rt.calendar, now.astimezone(rt.tz).date()) if v.role == "office" else None,
     )
 
 

@@ -50,6 +50,8 @@ from bot.runtime import Runtime
 from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
+from handlers.lifecycle import AWAITING_ANSWER
+from handlers.overdue import is_overdue
 from storage import case_lists
 from storage.models import Case
 
@@ -123,6 +125,7 @@ def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.U
                    end: datetime, include_cases: bool = True) -> bytes:  # fmt: skip
     city = rt.settings.city
     p = Presenter(rt)
+    as_of = min(rt.now(), end)  # 超期 (handlers.overdue) as of the period's end, or now for a period still running
     span = f"{start.astimezone(rt.tz):%Y-%m-%d} 至 {(end - timedelta(seconds=1)).astimezone(rt.tz):%Y-%m-%d}"
     made = f"统计区间：{span}（北京时间）　生成时间：{rt.now().astimezone(rt.tz):%Y-%m-%d %H:%M}"
     wb = Workbook()
@@ -136,7 +139,7 @@ def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.U
                 c.number, _local(c.created_at), p.unit(c.respondent_unit), masked(c.window) or None, p.category(c.category),
                 state_label(c.state), "微信" if c.channel == "wechat" else c.channel, _local(c.sign_due),
                 _local(c.signed_at), _local(c.answer_due), _local(c.answered_at), _local(c.closed_at),
-                "是" if c.overdue else "否", rating_label(c), masked(c.text),
+                "是" if is_overdue(c.state, c.answer_due, as_of) else "否", rating_label(c), masked(c.text),
             ]  # fmt: skip
             for col, value in enumerate(row, start=1):
                 cell = ws.cell(row=r, column=col, value=neutralise(value))
@@ -168,7 +171,9 @@ def collect(session: orm.Session, rt: Runtime, *, where: sa.ColumnElement[bool],
     city = rt.settings.city
     cases = case_lists.ledger_cases(session=session, where=where, start=start, end=end)
     unit_codes = units if units is not None else [u.code for u in city.units]
-    rows = case_lists.ledger_fact_rows(session=session, units=unit_codes, start=start, end=end)
+    rows = case_lists.ledger_fact_rows(
+        session=session, units=unit_codes, start=start, end=end, as_of=as_of, awaiting_answer=AWAITING_ANSWER
+    )
     stats = figures.unit_stats([digest_mod.case_facts(r) for r in rows], start=start, end=end, as_of=as_of,
                                units=unit_codes)  # fmt: skip
     return cases, figures.rank(stats.values())

@@ -4,6 +4,11 @@ Every request needs an API key (`flask --app bot open311 key create NAME`; only 
 back only the requests it filed; anything else is the same 404 as a number that does not exist. Reporters are
 pseudonyms derived from the key and the client's own account id — never an openid — and no response carries a
 reporter's identity. States are the 12345 words citizens know (`status_notes`, and `updates` for the history).
+
+The loop closes through the platform too: the answer is `answer` (and `status_notes`), never replaced by the
+WeChat-only rating request; `awaiting_rating` says the citizen's rating is due, and the platform sends it back to
+`POST /open311/v2/requests/<id>/rating.json` (outcome 1–3 and conduct A–C, or `satisfaction` in the five 12345
+words), recorded exactly like a WeChat rating: satisfied → 办结, unsatisfied → 重办.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from flask.cli import AppGroup
 from sqlalchemy import orm
 from werkzeug.exceptions import HTTPException
 
+from bot.console.present import rating_label
 from bot.console.security import apply_headers
 from bot.console.security import in_range
 from bot.console.security import nul_in_request
@@ -30,7 +36,10 @@ from bot.runtime import runtime
 from bot.service import casework
 from handlers.cases_view import state_label
 from handlers.dialog.types import CaseDraft
+from handlers.followup import FIVE_LEVELS
+from handlers.followup import rating_from
 from handlers.lifecycle import FINAL_STATES
+from handlers.lifecycle import RATING_STATES
 from handlers.masking import mask_text
 from handlers.masking import normalize_phone
 from storage import apikeys
@@ -139,7 +148,25 @@ def represent(session: orm.Session, rt: Runtime, case: Case) -> dict[str, Any]:
         "long": location.get("lon"),
         "media_url": None,
         "updates": updates,
+        # Extensions (documented in the README): the answer as given, whether a rating is due, the rating given.
+        "answer": _answer(session, case),
+        "awaiting_rating": case.state in RATING_STATES,
+        "rating": _rating(case),
     }
+
+
+def _answer(session: orm.Session, case: Case) -> dict[str, Any] | None:
+    if case.answered_at is None:
+        return None  # none yet, or reopened (重办): the last answer did not stand
+    text = cases_repo.last_answer(session=session, case_id=case.id)
+    return None if text is None else {"text": mask_text(text), "answered_datetime": _iso(case.answered_at)}
+
+
+def _rating(case: Case) -> dict[str, Any] | None:
+    if case.rating_outcome is None:
+        return None
+    return {"outcome": case.rating_outcome, "conduct": case.rating_conduct, "label": rating_label(case),
+            "rated_datetime": _iso(case.rated_at)}  # fmt: skip
 
 
 @bp.get("/services.json")
@@ -258,6 +285,35 @@ def get_request(request_id: str) -> tuple[Response, int] | Response:
         case = apikeys.own_case(session=s, api_key=key, number=request_id)
         if case is None:
             return error(404, "service request not found")
+        body = [represent(s, rt, case)]
+    return jsonify(body)
+
+
+@bp.post("/requests/<request_id>/rating.json")
+def rate_request(request_id: str) -> tuple[Response, int] | Response:
+    """The citizen's rating, collected by the platform: recorded like a WeChat rating (satisfied → 办结,
+    unsatisfied → 重办)."""
+    rt = runtime()
+    now = rt.now()
+    form = request.form
+    with rt.db.transaction() as s:
+        key = _api_key(s)
+        if key is None:
+            return error(403, "api_key is missing or invalid")
+        case = apikeys.own_case(session=s, api_key=key, number=request_id)
+        if case is None:
+            return error(404, "service request not found")
+        rating = rating_from(outcome=form.get("outcome"), conduct=form.get("conduct"),
+                             satisfaction=form.get("satisfaction"))  # fmt: skip
+        if rating is None:
+            return error(400, "send outcome (1, 2 or 3) and conduct (A, B or C), or satisfaction "
+                              f"({' / '.join(FIVE_LEVELS)})")  # fmt: skip
+        if case.state not in RATING_STATES:
+            return error(409, f"service request is not awaiting a rating (status: {state_label(case.state)})")
+        action = "rate_satisfied" if rating.satisfied else "rate_unsatisfied"
+        casework.act(s, rt, case, action, actor="citizen", now=now, note=f"{rating.label}（经 {key.name} 转达）",
+                     rating=(rating.outcome, rating.conduct))  # fmt: skip
+        key.last_used_at = now
         body = [represent(s, rt, case)]
     return jsonify(body)
 

@@ -11,12 +11,14 @@ from typing import Any
 from bot.runtime import Runtime
 from bot.runtime import runtime
 from handlers.cases_view import STAFF_LABELS
-from handlers.deadlines import working_days_left
 from handlers.lifecycle import ACTION_LABELS
 from handlers.lifecycle import FINAL_STATES
 from handlers.lifecycle import RATING_STATES
 from handlers.lifecycle import CaseState
 from handlers.masking import mask_text
+from handlers.overdue import is_overdue
+from handlers.overdue import overdue_working_days
+from handlers.overdue import time_left_text
 from storage.models import Case
 
 CHANNEL_LABELS = {"wechat": "微信公众号", "open311": "Open311 接口"}
@@ -78,20 +80,32 @@ class Presenter:
             return actor.removeprefix("staff:")
         return self._names.get(actor, actor)
 
-    def days_left(self, due: datetime | None) -> str:
+    def days_left(self, due: datetime | None, *, sign: bool = False) -> str:
+        """ "剩 2.5 个工作日", or once past: "已超期 3 个工作日" (the answer deadline, `handlers.overdue`) or
+        "签收已超时 1 个工作日" (a late sign-for is not 超期)."""
         if due is None:
             return "—"
-        left = working_days_left(self.rt.now(), due, self.rt.calendar)
-        if left < 0:
-            return f"已超 {-left:.1f} 个工作日"
-        return f"剩 {left:.1f} 个工作日"
+        now = self.rt.now()
+        if sign and due < now:
+            return f"签收已超时 {overdue_working_days(due, now, self.rt.calendar)} 个工作日"
+        return time_left_text(due, now, self.rt.calendar)
+
+    def due_text(self, case: Case) -> str:
+        """The time left on the deadline that matters now (`next_due`)."""
+        due = self.next_due(case)
+        return self.days_left(due, sign=due is not None and due == case.sign_due and case.signed_at is None)
 
     def overdue_now(self, due: datetime | None) -> bool:
         return due is not None and due < self.rt.now()
 
+    def is_overdue(self, case: Case) -> bool:
+        """超期 now, by the one definition (`handlers.overdue.is_overdue`)."""
+        return is_overdue(case.state, case.answer_due, self.rt.now())
+
     def next_due(self, case: Case) -> datetime | None:
-        """The deadline that matters now: sign-for until signed, then the answer deadline."""
-        if case.state == CaseState.ASSIGNED and case.signed_at is None:
+        """The deadline that matters now: sign-for until signed, then the answer deadline (also once that has
+        passed unsigned: the case is 超期, which outweighs a late sign-for)."""
+        if case.state == CaseState.ASSIGNED and case.signed_at is None and not self.is_overdue(case):
             return case.sign_due
         if case.state in RATING_STATES | FINAL_STATES:
             return None

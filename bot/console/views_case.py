@@ -7,7 +7,6 @@ does not exist give the same 404 on every path.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from bot.wechat.evidence_store import evidence_dir
 from storage import case_lists
 from storage import cases as cases_repo
 from storage import corrections as corrections_repo
+from storage import requests as requests_repo
 from storage import reveals as reveals_repo
 from storage.models import Case
 from storage.models import Evidence
@@ -69,6 +69,7 @@ def case_page(public_id: str) -> str:
             "assignees": cases_repo.assignees(session=s, case_id=case.id),
             "related": related_cases(s, v, case),
             "corrections": corrections_repo.for_case(session=s, case_id=case.id),
+            "pending": requests_repo.pending(session=s, case_id=case.id),
             "has_contact": cases_repo.contact(session=s, case_id=case.id) is not None,
             "reveal_open": reveals_repo.open_for(session=s, case_id=case.id, staff_id=v.staff_id, now=rt.now())
             if v.is_office
@@ -81,24 +82,22 @@ def case_page(public_id: str) -> str:
         **context,
         v=v,
         p=Presenter(rt),
-        actions=actions.available(case, v),
+        actions=actions.available(case, v, frozenset(r.kind for r in context["pending"])),
         may_reclassify=actions.may_reclassify(case, v),
         categories=rt.settings.city.categories,
         evidence_words=list(klass.get("evidence") or [])[:20],
         unit_candidates=list(klass.get("unit_candidates") or [])[:5],
         category_candidates=list(klass.get("category_candidates") or [])[:5],
-        extension_days=_requested_days(events),
+        extension_days=_requested_days(context["pending"]),
         inline_images=INLINE_IMAGES,
     )
 
 
-def _requested_days(events: list[Any]) -> int:
-    """The days asked for in the latest extension request, to prefill the approval form."""
-    for ev in reversed(events):
-        if ev.action == "request_extension" and ev.note:
-            m = re.search(r"延期 (\d+) 个工作日", ev.note)
-            if m:
-                return int(m.group(1))
+def _requested_days(pending: list[Any]) -> int:
+    """The days asked for in the waiting extension request (kept on the request), to prefill the forms."""
+    for row in reversed(pending):
+        if row.kind == "extension" and row.days:
+            return int(row.days)
     return 5
 
 

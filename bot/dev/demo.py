@@ -65,6 +65,7 @@ from storage.models import Assignment
 from storage.models import Case
 from storage.models import CaseEvent
 from storage.models import CaseMessage
+from storage.models import CaseRequest
 from storage.models import Citizen
 from storage.models import Dialog
 from storage.models import Evidence
@@ -125,7 +126,7 @@ def remove_demo(rt: Runtime) -> int:
             with cases_repo.audit_maintenance(session=session, reason=f"demo reseed: {len(ids)} cases", at=rt.now()):
                 session.execute(sa.delete(CaseEvent).where(CaseEvent.case_id.in_(ids)))
             for model in (CaseMessage, Evidence, ReporterContact, Assignment, ReminderStep, OutboxMessage,
-                          RevealRequest):  # fmt: skip
+                          RevealRequest, CaseRequest):  # fmt: skip
                 session.execute(sa.delete(model).where(model.case_id.in_(ids)))  # type: ignore[attr-defined]
             session.execute(sa.delete(Case).where(Case.id.in_(ids)))
         session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(pseudonyms)))

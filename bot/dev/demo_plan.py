@@ -105,7 +105,9 @@ def _fate(rng: random.Random, complaint: Complaint) -> list[Step]:
                 Step(rng.uniform(2, 12), "reject", note=rng.choice(REJECT_REASONS), actor=OFFICE_ACTOR)]  # fmt: skip
     if fate == "rejected":
         return [Step(rng.uniform(1, 8), "reject", note=rng.choice(REJECT_REASONS), actor=OFFICE_ACTOR)]
-    return [sign, reply, Step(rng.uniform(20, 40), "close", note="已电话回访，市民表示认可")]
+    # The handler asks to close before the citizen rates; the office approves it (a direct 办结 is refused).
+    return [sign, reply, Step(rng.uniform(20, 40), "request_close_early", note="已电话回访，市民表示认可"),
+            Step(rng.uniform(1, 6), "approve_close_early", note="同意提前办结", actor=OFFICE_ACTOR)]  # fmt: skip
 
 
 def _created_at(rng: random.Random, rt: Runtime, day: date) -> datetime:

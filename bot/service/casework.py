@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import orm
 
 from bot.runtime import Runtime
+from bot.service import requests
 from bot.service import watch
 from bot.service.notify import notify_citizen
 from bot.service.notify import notify_supervisor
@@ -21,7 +22,6 @@ from handlers import ladder
 from handlers.case_plan import known_category
 from handlers.case_plan import known_unit
 from handlers.case_plan import plan_case
-from handlers.deadlines import extend
 from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import CaseState
@@ -30,6 +30,7 @@ from handlers.masking import mask_text
 from handlers.routing import RouteDecision
 from handlers.routing import candidates
 from handlers.routing import route
+from storage import case_lists
 from storage import cases as cases_repo
 from storage import jobs as ledger
 from storage.models import Case
@@ -210,9 +211,13 @@ def act(
     days: int | None = None,
     rating: tuple[str, str] | None = None,
 ) -> Case:
-    """Apply one lifecycle step (raises IllegalTransition), audit it, and queue who must hear about it."""
+    """Apply one lifecycle step (raises IllegalTransition, having changed nothing), audit it, and queue who must
+    hear about it."""
     before = case.state
-    case.state = transition(case.state, action)
+    target = transition(case.state, action)
+    request = requests.check(session, rt, case, action, actor=actor, now=now, note=note, days=days)
+    note = requests.record(session, rt, case, action, request, actor=actor, now=now, note=note, days=days)
+    case.state = target
     case.updated_at = now
     city = rt.settings.city
     if action == "sign":
@@ -221,14 +226,16 @@ def act(
         case.answered_at = now
         cases_repo.add_message(session=session, case=case, at=now, direction="staff", kind="answer", body=note or "",
                                author=actor)  # fmt: skip
+    elif action == "share_answer":
+        case.answered_at = now
+        cases_repo.add_message(session=session, case=case, at=now, direction="staff", kind="answer", body=note or "",
+                               author=actor)  # fmt: skip
     elif action == "ask":
         cases_repo.add_message(session=session, case=case, at=now, direction="staff", kind="question",
                                body=note or "", author=actor)  # fmt: skip
-    elif action == "approve_extension" and days:
-        case.answer_due = extend(case.answer_due or now, days, rt.calendar)
     elif action == "escalate":
         case.escalated_at = now
-    elif action in ("close", "rate_satisfied"):
+    elif action in ("close", "rate_satisfied", "approve_close_early"):
         case.closed_at = now
     elif action == "rate_unsatisfied":
         category = city.category(case.category)
@@ -242,16 +249,21 @@ def act(
     event = cases_repo.append_event(session=session, case=case, at=now, actor=actor, action=action,
                                     from_state=before, to_state=case.state, note=note)  # fmt: skip
     notify_citizen(session, rt, case, action, now, note=note, seq=event.seq)
+    if action in requests.KIND:
+        requests.tell(session, rt, case, action, request, now=now)
+    if action in ("reply", "share_answer"):
+        # Straight after the answer the citizen is asked to rate it, and so is every citizen of a 重复件.
+        _request_rating(session, rt, case, now)
     if action == "reply":
-        # Straight after the answer the citizen is asked to rate it.
-        before = case.state
-        case.state = transition(case.state, "request_rating")
-        ev = cases_repo.append_event(session=session, case=case, at=now, actor="system", action="request_rating",
-                                     from_state=before, to_state=case.state)  # fmt: skip
-        notify_citizen(session, rt, case, "request_rating", now, seq=ev.seq)
-    if action == "rate_unsatisfied":
+        for dup in case_lists.duplicates_of(session=session, case_id=case.id, states=(CaseState.MERGED,)):
+            act(session, rt, dup, "share_answer", actor="system", now=now, note=note)
+    if action == "escalate" and actor != "system":
+        # A manual 督办 reaches the handlers with its 督办要求 (the ladder's 超期督办 sends its own notice).
         for a in cases_repo.assignees(session=session, case_id=case.id):
-            notify_supervisor(session, rt, case, a.supervisor_id, now, reason="reopened")
+            notify_supervisor(session, rt, case, a.supervisor_id, now, reason="escalate", note=note)
+    if action == "rate_unsatisfied":
+        for sup_id in _handlers_for_redo(session, case, now):
+            notify_supervisor(session, rt, case, sup_id, now, reason="reopened")
         for sup in city.office_desk():
             notify_supervisor(session, rt, case, sup.id, now, reason="reopened")
     if action == "return":
@@ -260,6 +272,35 @@ def act(
     reschedule(session, rt, case)
     log.info("case %s %s -> %s by %s", case.number, before, case.state, actor)
     return case
+
+
+def merge(session: orm.Session, rt: Runtime, case: Case, main: Case, *, actor: str, now: datetime) -> None:
+    """合并为重复件: `case` follows `main`; if `main` has been answered already, its citizen gets that answer now."""
+    act(session, rt, case, "merge", actor=actor, now=now, note=f"并入 {main.number}")
+    case.duplicate_of = main.id
+    if main.answered_at is not None and main.state in (CaseState.ANSWERED, CaseState.RATING, CaseState.CLOSED):
+        answer = cases_repo.last_answer(session=session, case_id=main.id)
+        if answer is not None:
+            act(session, rt, case, "share_answer", actor="system", now=now, note=answer)
+
+
+def _handlers_for_redo(session: orm.Session, case: Case, now: datetime) -> list[str]:
+    """Who redoes a case after a bad rating: its handlers; a 重复件 without any takes its main case's."""
+    ids = [a.supervisor_id for a in cases_repo.assignees(session=session, case_id=case.id)]
+    if not ids and case.duplicate_of is not None:
+        main = session.get(Case, case.duplicate_of)
+        for a in cases_repo.assignees(session=session, case_id=case.duplicate_of) if main else []:
+            cases_repo.assign(session=session, case=case, supervisor_id=a.supervisor_id, role=a.role, at=now)
+            ids.append(a.supervisor_id)
+    return ids
+
+
+def _request_rating(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> None:
+    before = case.state
+    case.state = transition(case.state, "request_rating")
+    ev = cases_repo.append_event(session=session, case=case, at=now, actor="system", action="request_rating",
+                                 from_state=before, to_state=case.state)  # fmt: skip
+    notify_citizen(session, rt, case, "request_rating", now, seq=ev.seq)
 
 
 def _to_triage(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> None:

@@ -18,7 +18,9 @@ from sqlalchemy import orm
 from bot.runtime import Runtime
 from handlers import digest as figures
 from handlers import notices
+from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
+from handlers.schedule import estimate_notice
 from storage import jobs as ledger
 from storage import outbox
 from storage import reports
@@ -35,7 +37,7 @@ def case_facts(row: Any) -> figures.CaseFacts:
     return figures.CaseFacts(
         number=row.number, unit=row.respondent_unit, category=row.category, state=row.state,
         created_at=row.created_at, sign_due=row.sign_due, signed_at=row.signed_at, answer_due=row.answer_due,
-        answered_at=row.answered_at, overdue=row.overdue, escalated=row.escalated_at is not None,
+        answered_at=row.answered_at, escalated=row.escalated_at is not None,
         rated_at=row.rated_at, satisfied=satisfied, window=row.window,
     )  # fmt: skip
 
@@ -46,13 +48,14 @@ def build(
     """The digest's figures, computed by the database (`storage.reports`): a few aggregate queries whatever the
     size of the history (1,000,000 cases: ~5 s on PostgreSQL against ~45 s for loading them as objects)."""
     rows = reports.digest_rows(session, start=start, end=end, as_of=as_of, open_states=OPEN_STATES,
-                               units=[u.code for u in rt.settings.city.units])  # fmt: skip
+                               awaiting_states=AWAITING_ANSWER, units=[u.code for u in rt.settings.city.units])  # fmt: skip
     units = {code: figures.UnitStats(**asdict(counts)) for code, counts in rows.units.items()}
     reveals = [figures.RevealLine(r.case_number, r.requester, r.decider or "", r.reason)
                for r in reveals_repo.approved_between(session=session, start=start, end=end)]  # fmt: skip
+    notice = estimate_notice(rt.calendar, as_of.astimezone(rt.tz).date())
     return figures.Digest(week, start, end, as_of, units, figures.rank(units.values()), rows.per_supervisor,
                           rows.overdue, rows.escalated, rows.hot_spots, rows.typical_good, rows.typical_bad,
-                          reveals)  # fmt: skip
+                          reveals, notice)  # fmt: skip
 
 
 def enqueue(session: orm.Session, rt: Runtime, d: figures.Digest, now: datetime) -> int:

@@ -21,13 +21,16 @@ from bot.runtime import Runtime
 from bot.service import casework
 from bot.service import notify
 from handlers import ladder
+from handlers.deadlines import rating_period_end
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import CaseState
 from handlers.lifecycle import IllegalTransition
+from handlers.overdue import is_overdue
 from storage import cases as cases_repo
 from storage import dialogs
 from storage import jobs as ledger
 from storage import outbox
+from storage import rehearsal
 from storage.models import Case
 from storage.models import Dialog
 
@@ -83,6 +86,8 @@ def sweep_reminders(rt: Runtime, now: datetime, *, batch: int = 500) -> str:
                                         now=now):  # fmt: skip
                         fired += 1
                         _fire(session, rt, case, rung, now, notices)
+                if is_overdue(case.state, case.answer_due, now):
+                    case.overdue = True  # the ladder's record that the case went 超期 (handlers.overdue)
                 casework.reschedule(session, rt, case)
             notices.flush()
         if len(rows) < batch:
@@ -102,11 +107,10 @@ def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime,  #
     cases_repo.append_event(session=session, case=case, at=now, actor="system", action=rung.step,
                             from_state=case.state, to_state=case.state, note=ladder.STEP_LABELS[rung.step])  # fmt: skip
     if rung.step == "answer_supervise":
-        case.overdue = True
         try:
             casework.act(session, rt, case, "escalate", actor="system", now=now, note="超期督办")
         except IllegalTransition:
-            pass  # already escalated: the overdue mark and the notices still go out
+            pass  # already escalated: the notices still go out
     for sup in dict.fromkeys(recipients):
         notices.add(case, sup, rung.step)
 
@@ -123,7 +127,7 @@ def sweep_ratings(rt: Runtime, now: datetime) -> str:
         )
         for case in rows:
             assert case.answered_at is not None
-            if now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_autoclose_days):
+            if now >= rating_period_end(case.answered_at, cfg.rating_autoclose_days, rt.calendar):
                 casework.act(session, rt, case, "close", actor="system", now=now, note="市民未评价，按期自动办结")
                 closed += 1
             elif now >= rt.calendar.add_working_days(case.answered_at, cfg.rating_reminder_days) and (
@@ -215,6 +219,44 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime, tz
 }
 
 
+# What a job that reaches outside the database (WeChat, files) does in a dry run instead: it only says what it
+# would do. The other jobs run for real inside the dry run's rolled-back transaction (bot.service.dry_run).
+def _dry_drain(rt: Runtime, now: datetime) -> str:
+    with rt.db.transaction() as session:
+        due = rehearsal.outbox_due(session=session, now=now)
+    return f"would send {due} due message(s) to WeChat (dry run: nothing sent)"
+
+
+def _dry_evidence(rt: Runtime, now: datetime) -> str:
+    with rt.db.transaction() as session:
+        due = rehearsal.evidence_due(session=session, now=now)
+    return f"would download {due} evidence file(s) (dry run: nothing fetched or written)"
+
+
+def _dry_retention(rt: Runtime, now: datetime) -> str:
+    from bot.service.retention import run as retention_run
+
+    report = retention_run(rt, now=now, dry_run=True)
+    return f"would anonymise {report.cases} case(s), delete {report.evidence_files} file(s) (dry run: nothing changed)"
+
+
+def _dry_checkpoint(rt: Runtime, now: datetime) -> str:
+    from bot.service.audit_anchor import checkpoint_dir
+
+    day = now.astimezone(rt.tz).strftime("%Y-%m-%d")
+    if (checkpoint_dir(rt) / f"checkpoint-{day}.json").exists():
+        return f"checkpoint {day} already written"
+    return f"would write checkpoint-{day}.json (dry run: nothing written)"
+
+
+DRY: dict[str, Callable[[Runtime, datetime], str]] = {
+    "outbox": _dry_drain,
+    "evidence": _dry_evidence,
+    "retention": _dry_retention,
+    "audit_checkpoint": _dry_checkpoint,
+}
+
+
 _NUMBER = re.compile(r"\d+")
 
 
@@ -222,8 +264,13 @@ def _idle(summary: str) -> bool:
     return summary == "outside working hours" or all(n == "0" for n in _NUMBER.findall(summary))
 
 
-def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
+def run_job(rt: Runtime, name: str, now: datetime, *, dry_run: bool = False) -> JobResult:
+    """Run one job as of `now`. `dry_run` swaps the jobs that reach outside for their `DRY` account; only
+    `bot.service.dry_run.rehearse` may pass it (it rolls back whatever the others do)."""
     fn, period_of = JOBS[name]
+    if dry_run:
+        fn = DRY.get(name, fn)
+    rt.refresh_calendar()  # a schedule imported by another process applies from the next minute on
     period = period_of(now, rt.tz) if period_of else ""
     if period_of is not None:
         with rt.db.transaction() as session:
@@ -239,5 +286,6 @@ def run_job(rt: Runtime, name: str, now: datetime) -> JobResult:
 
 
 def run_due(rt: Runtime, at: datetime) -> list[JobResult]:
-    """Run every job once as of `at` (the operator's dry run and the tests' clock)."""
+    """Run every job once as of `at`, for real (the tests' clock; `jobs run --at`). For a dry run that changes
+    nothing, see `bot.service.dry_run.rehearse`."""
     return [run_job(rt, name, at) for name in JOBS]

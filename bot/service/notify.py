@@ -48,7 +48,7 @@ class SupervisorNotices:
         heads = {s.id: s for s in city.supervisors if s.role == "unit_head"}
         counts = cases_repo.supervisors_counts(
             session=self.session, supervisor_ids={sup for _, sup, _, _, _ in pending if sup not in heads},
-            new_states=NEW_FOR_SUPERVISOR, open_states=OPEN_STATES,
+            new_states=NEW_FOR_SUPERVISOR, open_states=OPEN_STATES, awaiting_states=AWAITING_ANSWER, now=self.now,
         )  # fmt: skip
         base = self.rt.settings.env.public_base_url
         added = 0
@@ -57,8 +57,7 @@ class SupervisorNotices:
             if sup in heads:
                 unit = heads[sup].member_of
                 due, overdue = cases_repo.unit_due_counts(session=self.session, unit=unit,
-                                                          awaiting_states=AWAITING_ANSWER, open_states=OPEN_STATES,
-                                                          now=self.now)  # fmt: skip
+                                                          awaiting_states=AWAITING_ANSWER, now=self.now)  # fmt: skip
                 link = f"{base}/console/dashboard"
                 text = notices.unit_head_text(reason, city.unit_name(unit), due, overdue, link)
                 key = f"head:{sup}:{case.id}:{reason}:{seq}"
@@ -87,8 +86,10 @@ def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, n
     if text is None:
         return
     if case.channel != "wechat":
-        # Open311 reporters follow their case through the API; there is no WeChat account to write to.
-        case.last_note = text[:200]
+        # Open311 reporters follow their case through the API; there is no WeChat account to write to, and a
+        # WeChat instruction (the rating request) must not replace the answer the platform reads.
+        if action not in notices.WECHAT_ONLY:
+            case.last_note = text[:200]
         return
     case.last_note = text[:200]
     outbox.enqueue(

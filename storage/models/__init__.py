@@ -9,6 +9,8 @@ from storage.models.base import JSONType
 from storage.models.base import Model
 from storage.models.base import UTCDateTime
 from storage.models.base import _BigId  # noqa: F401  (a type other modules reuse)
+from storage.models.calendar import CalendarDay
+from storage.models.calendar import CalendarImport
 from storage.models.cases import Assignment
 from storage.models.cases import AuditUnlock
 from storage.models.cases import Case
@@ -30,6 +32,7 @@ from storage.models.intake import InboundRecord
 from storage.models.open311 import ApiKey
 from storage.models.open311 import Open311Request
 from storage.models.ratings import WindowRating
+from storage.models.requests import CaseRequest
 from storage.models.staff import BindFailure
 from storage.models.staff import Correction
 from storage.models.staff import LoginFailure
@@ -68,4 +71,7 @@ __all__ = [
     "Correction",
     "StaffSession",
     "RevealRequest",
+    "CaseRequest",
+    "CalendarDay",
+    "CalendarImport",
 ]

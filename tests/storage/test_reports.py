@@ -19,6 +19,7 @@ from bench import casegen
 from bot import create_app
 from bot.runtime import runtime
 from bot.service.digest import build
+from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
 from storage import reports
 from storage.models import Assignment
@@ -73,7 +74,15 @@ def test_sql_aggregates_match_the_orm_digest(any_db_url: str) -> None:
         units = [u.code for u in city.units]
         with rt.db.transaction() as session:
             orm_digest = build_from_objects(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")
-            sql = reports.digest_rows(session, start=START, end=END, as_of=AS_OF, open_states=OPEN_STATES, units=units)
+            sql = reports.digest_rows(
+                session,
+                start=START,
+                end=END,
+                as_of=AS_OF,
+                open_states=OPEN_STATES,
+                awaiting_states=AWAITING_ANSWER,
+                units=units,
+            )
             job = build(rt, session, start=START, end=END, as_of=AS_OF, week="2026-W48")  # what the job sends
     finally:
         rt.db.dispose()

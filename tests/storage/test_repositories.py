@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
 from handlers.masking import mask_text
 from storage import cases as cases_repo
@@ -301,15 +302,17 @@ def test_migrations_down_and_up_keep_the_schema_in_step_with_the_models(any_db_u
 def test_supervisor_counts_are_aggregated_in_the_database(any_db_url: str) -> None:
     db = Database(any_db_url, audit_key=AUDIT_KEY)
     with db.transaction() as s:
-        for i, (state, overdue) in enumerate(
+        # 超期 (handlers.overdue): awaiting an answer and past the answer deadline; a closed case never is.
+        for i, (state, late) in enumerate(
             [("assigned", False), ("signed", True), ("closed", True), ("reopened", False)]
         ):
             c = new_case(s, f"ZY261127000{i}")
-            c.state, c.overdue = state, overdue
+            c.state, c.answer_due = state, NOW - timedelta(hours=1) if late else NOW + timedelta(days=3)
             cases_repo.assign(session=s, case=c, supervisor_id="sup_bdc", role="handler", at=NOW)
         other = new_case(s, "ZY2611270009")
         cases_repo.assign(session=s, case=other, supervisor_id="sup_gaj", role="handler", at=NOW)
         counts = cases_repo.supervisors_counts(session=s, supervisor_ids=["sup_bdc"],
-                                               new_states=("assigned", "reopened"), open_states=OPEN_STATES)["sup_bdc"]  # fmt: skip
+                                               new_states=("assigned", "reopened"), open_states=OPEN_STATES,
+                                               awaiting_states=AWAITING_ANSWER, now=NOW)["sup_bdc"]  # fmt: skip
     assert counts == (2, 1)
     db.dispose()

@@ -28,8 +28,7 @@ FACTS = [
     # bdc: 3 received; sign: 2 on time of 3; answer: 1 on time of 2 decided (third not due yet)
     CaseFacts("1", "bdc", "attitude", "closed", at(0), sign_due=at(1), signed_at=at(0, 5), answer_due=at(5),
               answered_at=at(4), rated_at=at(4, 5), satisfied=True),
-    CaseFacts("2", "bdc", "access", "escalated", at(1), sign_due=at(2), signed_at=at(3), answer_due=at(6),
-              overdue=True),
+    CaseFacts("2", "bdc", "access", "escalated", at(1), sign_due=at(2), signed_at=at(3), answer_due=at(6)),
     CaseFacts("3", "bdc", "other", "signed", at(2), sign_due=at(3), signed_at=at(2, 3), answer_due=at(20)),
     # cgs: 1 received, signed late, answered on time, rated unsatisfied
     CaseFacts("4", "cgs", "corruption", "reopened", at(0), sign_due=at(1), signed_at=at(1, 5), answer_due=at(3),
