@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from storage.models.accountability import AccountabilityRecord
+from storage.models.accountability import CaseFinding
 from storage.models.base import JSONType
 from storage.models.base import Model
 from storage.models.base import UTCDateTime
 from storage.models.base import _BigId  # noqa: F401  (a type other modules reuse)
+from storage.models.bulletins import Bulletin
 from storage.models.cases import Assignment
 from storage.models.cases import AuditUnlock
 from storage.models.cases import Case
@@ -23,6 +26,8 @@ from storage.models.delivery import AccessToken
 from storage.models.delivery import JobRun
 from storage.models.delivery import OutboxMessage
 from storage.models.delivery import ReminderStep
+from storage.models.digests import DigestIssue
+from storage.models.dossier import DossierEntry
 from storage.models.intake import Citizen
 from storage.models.intake import DeadLetter
 from storage.models.intake import Dialog
@@ -66,4 +71,9 @@ __all__ = [
     "Correction",
     "StaffSession",
     "RevealRequest",
+    "CaseFinding",
+    "AccountabilityRecord",
+    "DigestIssue",
+    "DossierEntry",
+    "Bulletin",
 ]

@@ -35,7 +35,9 @@ class Case(Model):
     state: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
     # complaint (the closed loop) | review (a 差评 from a window rating) | praise | suggestion: only complaints and
     # reviews count against a unit; praise counts for it.
-    kind: orm.Mapped[str] = orm.mapped_column(sa.String(16), default="complaint", server_default="complaint", index=True)
+    kind: orm.Mapped[str] = orm.mapped_column(
+        sa.String(16), default="complaint", server_default="complaint", index=True
+    )
     # For praise: the person named (a clerk's name or number as the citizen wrote it), shown to the unit's supervisor.
     person: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
     category: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
