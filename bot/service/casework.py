@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import orm
 
 from bot.runtime import Runtime
+from bot.service import dossier
 from bot.service import watch
 from bot.service.notify import notify_citizen
 from bot.service.notify import notify_supervisor
@@ -205,6 +206,8 @@ def act(
     event = cases_repo.append_event(session=session, case=case, at=now, actor=actor, action=action,
                                     from_state=before, to_state=case.state, note=note)  # fmt: skip
     notify_citizen(session, rt, case, action, now, note=note, seq=event.seq)
+    if action == "escalate":
+        dossier.on_escalation(session, rt, case, now, seq=event.seq, note=note)  # the unit's officials' 活档案
     if action == "reply":
         # Straight after the answer the citizen is asked to rate it.
         before = case.state

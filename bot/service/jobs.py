@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bot.runtime import Runtime
 from bot.service import casework
+from bot.service import dossier
 from bot.service import notify
 from handlers import ladder
 from handlers.lifecycle import AWAITING_ANSWER
@@ -103,6 +104,7 @@ def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime,  #
                             from_state=case.state, to_state=case.state, note=ladder.STEP_LABELS[rung.step])  # fmt: skip
     if rung.step == "answer_supervise":
         case.overdue = True
+        dossier.on_overdue(session, rt, case, now)  # 超期: on the unit's officials' 活档案
         try:
             casework.act(session, rt, case, "escalate", actor="system", now=now, note="超期督办")
         except IllegalTransition:

@@ -25,7 +25,7 @@ class DossierEntry(Model):
 
     id: orm.Mapped[int] = orm.mapped_column(_BigId, primary_key=True)
     official_id: orm.Mapped[str] = orm.mapped_column(sa.String(32), index=True)
-    on: orm.Mapped[date] = orm.mapped_column(sa.Date)  # the day of the fact
+    on_date: orm.Mapped[date] = orm.mapped_column(sa.Date)  # the day of the fact
     # escalation | overdue | accountability | supervision | assessment | poll | evaluation | reward | urgent | other
     kind: orm.Mapped[str] = orm.mapped_column(sa.String(24))
     summary: orm.Mapped[str] = orm.mapped_column(sa.Text)

@@ -82,7 +82,7 @@ def upgrade() -> None:
         "dossier_entries",
         sa.Column("id", _ID, nullable=False),
         sa.Column("official_id", sa.String(length=32), nullable=False),
-        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("on_date", sa.Date(), nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
