@@ -71,3 +71,15 @@ def share_used_at(start: datetime, due: datetime, share: float, calendar: WorkCa
         raise ValueError("share must be between 0 and 1")
     total = calendar.working_seconds_between(start, due)
     return calendar.next_working_moment(calendar.add_working_seconds(start, total * share))
+
+
+def overdue_working_days(answer_due: datetime | None, *, answered_at: datetime | None, finished_at: datetime | None,
+                         now: datetime, calendar: WorkCalendar) -> float:  # fmt: skip
+    """超期天数: working days from the answer deadline to the answer (or, never answered, to when the case was
+    finished — merged, rejected, closed — or to `now` while it is open); 0 when it was answered in time."""
+    if answer_due is None:
+        return 0.0
+    end = answered_at or finished_at or now
+    if end <= answer_due:
+        return 0.0
+    return calendar.working_seconds_between(answer_due, end) / calendar.working_day_seconds
