@@ -179,7 +179,7 @@ def digest_docx(week: str) -> Response:
     _week_bounds(week, now)
     with rt.db.transaction() as s:
         d, sent_at = digest_mod.issue(rt, s, week, now)
-        log_access(s, "export", target="digest", detail=f"{week}.docx")
+        log_access(s, "export", target="digest", detail=f"{week} Word 版")
     resp = Response(paper(d, rt.settings.city, sent_at=sent_at, made_at=now), mimetype=DOCX)
     resp.headers["Content-Disposition"] = f'attachment; filename="digest-{week}.docx"'
     return resp

@@ -193,7 +193,7 @@ def _serve(v: Viewer) -> Response:
     with rt.db.transaction() as s:
         cases, stats = collect(s, rt, where=case_filter(v, rt.settings.city), units=units, start=start, end=end,
                                as_of=min(now, end))  # fmt: skip
-        log_access(s, "export", target="ledger", detail=f"{start_day}..{end_day} {len(cases)} cases")
+        log_access(s, "export", target="ledger", detail=f"{start_day} 至 {end_day}，{len(cases)} 件")
         body = build_workbook(rt, cases, stats, start=start, end=end, include_cases=v.sees_cases, session=s)
     name = f"ledger-{start_day:%Y%m%d}-{end_day:%Y%m%d}.xlsx"
     resp = Response(body, mimetype=XLSX)

@@ -151,7 +151,7 @@ def official_xlsx(official_id: str) -> Response:
     official = _official(rt, official_id)
     with rt.db.transaction() as s:
         entries = dossier_repo.entries(session=s, official_ids=[official.id])
-        log_access(s, "export_dossier", target=official.id, detail=f"{len(entries)} entries")
+        log_access(s, "export_dossier", target=official.id, detail=f"{len(entries)} 条")
     return _xlsx(workbook(rt, [official], entries), f"dossier-{official.id}.xlsx")
 
 
@@ -162,7 +162,7 @@ def officials_xlsx() -> Response:
     everyone = list(rt.settings.city.officials)
     with rt.db.transaction() as s:
         entries = dossier_repo.entries(session=s, official_ids=[o.id for o in everyone])
-        log_access(s, "export_dossier", target="all", detail=f"{len(entries)} entries")
+        log_access(s, "export_dossier", target="all", detail=f"{len(entries)} 条")
     return _xlsx(workbook(rt, everyone, entries), "dossier-all.xlsx")
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from handlers import labels
 from handlers.cases_view import STAFF_LABELS
 from handlers.deadlines import working_days_left
-from handlers.lifecycle import ACTION_LABELS
 from handlers.lifecycle import FINAL_STATES
 from handlers.lifecycle import RATING_STATES
 from handlers.lifecycle import CaseState
@@ -35,7 +35,7 @@ def state_label(state: str) -> str:
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return labels.event_label(action)
 
 
 def masked(text: str | None) -> str:
@@ -79,12 +79,21 @@ class Presenter:
         return self._names.get(actor, actor)
 
     def days_left(self, due: datetime | None) -> str:
+        """剩 2.5 个工作日; past the deadline 已超期 N 个工作日 (never a negative or a "-0.0": a deadline passed in
+        the evening is overdue even before the next working hour has begun)."""
         if due is None:
             return "—"
-        left = working_days_left(self.rt.now(), due, self.rt.calendar)
-        if left < 0:
-            return f"已超 {-left:.1f} 个工作日"
+        now = self.rt.now()
+        left = working_days_left(now, due, self.rt.calendar)
+        if due < now:
+            return f"已超期 {max(-left, 0.1):.1f} 个工作日"
+        if left < 0.05:
+            return "剩不足 0.1 个工作日"
         return f"剩 {left:.1f} 个工作日"
+
+    def note(self, event: Any) -> str | None:
+        """An audit event's note with its codes in words (the hash chain keeps what was written)."""
+        return labels.event_note(event.action, event.note, self.category)
 
     def overdue_now(self, due: datetime | None) -> bool:
         return due is not None and due < self.rt.now()
@@ -110,6 +119,8 @@ def helpers() -> dict[str, Any]:
         "local": local,
         "state_label": state_label,
         "action_label": action_label,
+        "staff_event_label": labels.staff_event_label,
+        "target_label": labels.target_label,
         "masked": masked,
         "share": share,
         "excerpt": excerpt,
