@@ -56,7 +56,7 @@ def reporter_strings(session: orm.Session, case: Case) -> list[str]:
     return [s for s in (contact.real_name, contact.phone) if s] if contact else []
 
 
-def _facts(session: orm.Session, rt: Runtime, case: Case) -> rules.BulletinFacts:
+def facts(session: orm.Session, rt: Runtime, case: Case) -> rules.BulletinFacts:
     city = rt.settings.city
     category = city.category(case.category)
     found = acc_repo.finding(session=session, case_id=case.id)
@@ -96,7 +96,7 @@ def bulletin_draft(public_id: str) -> Response:
     with rt.db.transaction() as s:
         case = case_or_404(s, v, rt.settings.city, public_id)
         try:
-            title, body = rules.draft(_facts(s, rt, case), tone)
+            title, body = rules.draft(facts(s, rt, case), tone)
         except rules.BulletinError as exc:
             flash(str(exc), "error")
             return redirect(url_for("console.case_page", public_id=public_id), code=303)  # type: ignore[return-value]
