@@ -83,8 +83,8 @@ def test_the_platform_enters_escalations_overdue_and_accountability_by_itself(ap
     assert len(entries(db_url, "off_bdc_fzr")) == before
 
 
-def test_the_organisation_department_reads_adds_and_exports_and_nobody_else_reads(app, wechat: WeChat,
-                                                                                  db_url: str) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
+def test_the_organisation_department_reads_adds_and_exports_and_nobody_else_reads(app, wechat: WeChat, db_url: str,
+                                                                                  tmp_path) -> None:  # type: ignore[no-untyped-def]  # fmt: skip
     runner = app.test_cli_runner()
     refused = runner.invoke(args=["staff", "create", "--username", "zzb_x", "--role", "organisation", "--units", "bdc",
                                   "--password", "correct-horse-42"])  # fmt: skip
@@ -135,7 +135,7 @@ def test_the_organisation_department_reads_adds_and_exports_and_nobody_else_read
         ("刘建国", "民主测评", "民主评议", "自动"),
         ("刘建国", "急难险重任务表现", "市防汛指挥部通报", "手工"),
     }
-    out = app.instance_path + "-dossier.xlsx"
+    out = str(tmp_path / "dossier.xlsx")
     result = runner.invoke(args=["dossier", "export", "--out", out])
     assert result.exit_code == 0 and "6 officials, 3 entries" in result.output, result.output
     assert org.get("/console/officials.xlsx").status_code == 200

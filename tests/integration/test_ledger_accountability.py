@@ -34,7 +34,9 @@ def sheet(resp) -> dict[str, dict[str, object]]:  # type: ignore[no-untyped-def]
     return out
 
 
-def test_the_ledger_tells_the_whole_story_of_each_case(app, wechat: WeChat, clock: Clock, db_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_the_ledger_tells_the_whole_story_of_each_case(
+    app, wechat: WeChat, clock: Clock, db_url: str, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     create_staff(app, "office1", "office")
     create_staff(app, "office2", "office")
     office, office2 = login(app, "office1"), login(app, "office2")
@@ -86,7 +88,7 @@ def test_the_ledger_tells_the_whole_story_of_each_case(app, wechat: WeChat, cloc
     for secret in ("13912345678", "13700002222", "13800001111", "o_ledger"):
         assert secret not in everything
     # The CLI writes the same columns.
-    out = app.instance_path + "-ledger.xlsx"
+    out = str(tmp_path / "ledger.xlsx")
     result = app.test_cli_runner().invoke(args=["ledger", "export", "--from", "2026-11-01", "--to", "2026-12-31",
                                                 "--out", out])  # fmt: skip
     assert result.exit_code == 0, result.output
