@@ -33,6 +33,7 @@ from bot.runtime import build_runtime  # noqa: E402
 from bot.service.digest import build  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from handlers.config import Unit  # noqa: E402
+from handlers.lifecycle import OPEN_STATES  # noqa: E402
 from storage import migrate  # noqa: E402
 from storage import reports  # noqa: E402
 from storage.models import Case  # noqa: E402
@@ -90,7 +91,7 @@ def main() -> int:
         print(f"digest benchmark: {n_cases:,} cases ({n_open:,} open), {n_assign:,} assignments, {len(units)} units, "
               f"{engine.dialect.name}; filled in {fill:.0f} s")  # fmt: skip
 
-        rel = reports.relevant(START, END)
+        rel = reports.relevant(START, END, [str(st) for st in OPEN_STATES])
         cols = [Case.id, Case.number, Case.respondent_unit, Case.state, Case.created_at, Case.sign_due,
                 Case.signed_at, Case.answer_due, Case.answered_at, Case.rated_at, Case.rating_outcome,
                 Case.rating_conduct, Case.overdue, Case.escalated_at, Case.closed_at, Case.pseudonym, Case.window]  # fmt: skip

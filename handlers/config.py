@@ -119,6 +119,22 @@ class Supervisor(_Strict):
     role: Literal["supervisor", "unit_head"] = "supervisor"
 
 
+class Official(_Strict):
+    """A 市管干部 whose 活档案 (日常管理台帐) the organisation department keeps: the post is what a 问责 names."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,31}$")
+    name: str = Field(min_length=1, max_length=20)
+    post: str = Field(min_length=1, max_length=30)
+    unit: str
+
+
+class DigestOptions(_Strict):
+    """The weekly digest (the office's Monday paper)."""
+
+    # A unit is ranked only with at least this many cases received in the period (fewer say little).
+    ranking_min_cases: int = Field(default=3, ge=1, le=1000)
+
+
 class WorkingHours(_Strict):
     start: time = time(8, 30)
     end: time = time(17, 30)
@@ -188,6 +204,8 @@ class CityConfig(_Strict):
     watch: Watch = Watch()
     faq: Faq = Faq()
     reviews: Reviews = Reviews()
+    digest: DigestOptions = DigestOptions()
+    officials: tuple[Official, ...] = ()
     texts: Texts
     retention: Retention = Field(default_factory=lambda: Retention())
 
@@ -226,6 +244,13 @@ class CityConfig(_Strict):
         for code in self.faq.units:
             if code not in units:
                 raise ValueError(f"faq.units: {code!r} is not a unit code")
+        official_ids: set[str] = set()
+        for official in self.officials:
+            if official.id in official_ids:
+                raise ValueError(f"duplicate official id {official.id!r}")
+            official_ids.add(official.id)
+            if official.unit not in units:
+                raise ValueError(f"official {official.id}: unit {official.unit!r} is not a known unit")
         clash = set(self.calendar.extra_holidays) & set(self.calendar.extra_working_days)
         if clash:
             raise ValueError(f"calendar: dates both holiday and working day: {sorted(map(str, clash))}")
@@ -237,6 +262,13 @@ class CityConfig(_Strict):
 
     def category(self, code: str) -> Category | None:
         return next((c for c in self.categories if c.code == code), None)
+
+    def official(self, official_id: str) -> Official | None:
+        return next((o for o in self.officials if o.id == official_id), None)
+
+    def officials_of(self, unit: str | None) -> tuple[Official, ...]:
+        """The officials (市管干部) of one unit: its leadership, as far as the 活档案 knows it."""
+        return tuple(o for o in self.officials if o.unit == unit)
 
     def body(self, code: str) -> HandlingBody | None:
         return next((b for b in self.handling_bodies if b.code == code), None)

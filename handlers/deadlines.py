@@ -87,3 +87,15 @@ def carry_over(start: datetime, due: datetime, old: WorkCalendar, new: WorkCalen
     due_day = due.astimezone(old.tz).date()
     counted = old.working_days_between(start_day + timedelta(days=1), due_day + timedelta(days=1))
     return new.add_working_days(start, max(counted, 0))
+
+
+def overdue_working_days(answer_due: datetime | None, *, answered_at: datetime | None, finished_at: datetime | None,
+                         now: datetime, calendar: WorkCalendar) -> float:  # fmt: skip
+    """超期天数: working days from the answer deadline to the answer (or, never answered, to when the case was
+    finished — merged, rejected, closed — or to `now` while it is open); 0 when it was answered in time."""
+    if answer_due is None:
+        return 0.0
+    end = answered_at or finished_at or now
+    if end <= answer_due:
+        return 0.0
+    return calendar.working_seconds_between(answer_due, end) / calendar.working_day_seconds

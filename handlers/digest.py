@@ -26,6 +26,7 @@ from datetime import timedelta
 from datetime import tzinfo
 from typing import Any
 
+from handlers.accountability import describe
 from handlers.config import CityConfig
 from handlers.lifecycle import STATES
 from handlers.masking import mask_text
@@ -122,6 +123,11 @@ def pct(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
 
+def describe_held(h: HeldLine) -> str:
+    """诫勉谈话（窗口负责人）, marked when the office has not confirmed it yet."""
+    return describe(h.measure, h.post) + ("" if h.status == "confirmed" else "（待确认）")
+
+
 @dataclass(frozen=True, slots=True)
 class RevealLine:
     """One approved 查看身份 of the week, for the office's paper: who asked, who approved, why — never the identity."""
@@ -132,9 +138,25 @@ class RevealLine:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    """One 问责 recorded in the period (not sent back): whom (a post, never a name) and how, for the Monday paper."""
+
+    number: str
+    unit: str | None
+    post: str | None
+    measure: str
+    status: str  # pending | confirmed
+
+
 @dataclass
 class Digest:
-    """One week's digest: figures per unit, the ranking, what each supervisor has, what to look at."""
+    """One week's digest: figures per unit, the ranking, what each supervisor has, what to look at; for the office's
+    Monday paper also what was found and who was held to account, and the narrative (`handlers.digest_paper`).
+
+    `ranking` holds every unit (best first); only units with at least `min_cases` cases received are ranked on the
+    paper (`ranked`), the others are listed apart (`unranked`).
+    """
 
     week: str
     start: datetime
@@ -151,6 +173,29 @@ class Digest:
     reveals: list[RevealLine] = field(default_factory=list)
     # Said at the top of the office's paper while the calendar's next 90 days rest on an estimate (handlers.schedule).
     calendar_notice: str | None = None
+    min_cases: int = 0
+    findings: dict[str, int] = field(default_factory=dict)  # verdict code -> findings recorded in the period
+    held: list[HeldLine] = field(default_factory=list)
+    narrative: list[str] = field(default_factory=list)
+
+    @property
+    def ranked(self) -> list[UnitStats]:
+        return [s for s in self.ranking if s.received >= self.min_cases and s.received > 0]
+
+    @property
+    def unranked(self) -> list[UnitStats]:
+        return [s for s in self.ranking if not (s.received >= self.min_cases and s.received > 0)]
+
+    @property
+    def substantiation_rate(self) -> float | None:
+        """查实率: of the findings recorded in the period, the share found true in whole or in part."""
+        total = sum(self.findings.values())
+        return None if total == 0 else (self.findings.get("verified", 0) + self.findings.get("partly", 0)) / total
+
+    @property
+    def held_count(self) -> int:
+        """问责人次: the 问责 recorded in the period, 无 not counted."""
+        return sum(1 for h in self.held if h.measure != "none")
 
 
 def week_start(week: str, tz: tzinfo) -> datetime:
@@ -198,12 +243,22 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
         return "\n".join(lines)
     if d.calendar_notice:
         lines.append(d.calendar_notice)
-    lines.append("单位排名（响应率 / 办结率 / 满意率 / 收到 / 超期）：")
-    for i, s in enumerate(d.ranking, start=1):
+    if d.narrative:
+        lines += ["本周概况：", *(f"  {n}" for n in d.narrative)]
+    rule = f"收到 {d.min_cases} 件及以上的单位参与排名；" if d.min_cases > 1 else ""
+    lines.append(f"单位排名（{rule}响应率 / 办结率 / 满意率 / 收到 / 超期）：")
+    for i, s in enumerate(d.ranked, start=1):
         lines.append(
             f"{i:>2}. {city.unit_name(s.unit)}  {pct(s.response_rate)} / {pct(s.completion_rate)} / "
             f"{pct(s.satisfaction_rate)} / {s.received} / {s.overdue}"
         )
+    few = [s for s in d.unranked if s.received > 0]
+    if few:
+        lines.append(f"件数不足 {d.min_cases} 件、未参与排名：" + "、".join(f"{city.unit_name(s.unit)}（{s.received}件）"
+                                                                       for s in few))  # fmt: skip
+    lines.append(f"查实率 {pct(d.substantiation_rate)}（查实情况 {sum(d.findings.values())} 件），问责 {d.held_count} 人次"
+                 + ("：" if d.held else "。"))  # fmt: skip
+    lines += [f"  {h.number} {city.unit_name(h.unit)} {describe_held(h)}" for h in d.held]
     lines.append(f"超期工单 {len(d.overdue)} 件：{'、'.join(d.overdue) or '无'}")
     lines.append(f"督办工单 {len(d.escalated)} 件：{'、'.join(d.escalated) or '无'}")
     lines.append(f"查看反映人身份 {len(d.reveals)} 次（双人审批）{'：' if d.reveals else '：无'}")

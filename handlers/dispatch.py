@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from handlers import accountability as acc
 from handlers import binding
 from handlers import supervisor as sup_cmd
 from handlers.binding import BindCheck
@@ -99,6 +100,14 @@ class CaseAction:
     action: str
     text: str | None = None
     days: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordOutcome:
+    """A handler's 查实 (an acc.FindingInput) or 问责 (a tuple of acc.MeasureInput) on one of their cases."""
+
+    number: str
+    record: object
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +261,8 @@ def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
             lines.append(f"{i}. {c.number} {STATES.get(c.state, c.state)} {ctx.city.unit_name(c.unit)}{due}")
         lines.append("可以用序号代替工单号，例如“签收 1”。")
         return Step("\n".join(lines))
+    if cmd.name in ("finding", "accountability"):
+        return _record(cmd, ctx)
     if cmd.name != "action":
         return Step(sup_cmd.HELP)
     if cmd.error:
@@ -285,6 +296,23 @@ def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
         "request_close_early": "提前办结申请已提交治庸办审批，批复后会通知您",
     }[action]
     return Step(f"工单 {cmd.number}：{done}。", effects=(CaseAction(cmd.number, action, cmd.text, cmd.days),))
+
+
+def _record(cmd: sup_cmd.Command, ctx: Context) -> Step:
+    if cmd.error or cmd.number is None or cmd.record is None:
+        return Step(cmd.error or sup_cmd.HELP)
+    case = ctx.supervisor_case(cmd.number)
+    if case is None:
+        return Step(f"未找到您负责的工单 {cmd.number}。发送“待办”查看您的工单。")
+    if not acc.may_record(case.state):
+        return Step(
+            f"工单 {cmd.number} 当前状态为“{STATES.get(case.state, case.state)}”，签收后至办结前才能记录查实和问责情况。"
+        )
+    if isinstance(cmd.record, acc.FindingInput):
+        done = f"查实情况已记录（{acc.VERDICTS[cmd.record.verdict]}）"
+    else:
+        done = "问责处理已记录：" + "；".join(acc.describe(m.measure, m.post) for m in cmd.record)  # type: ignore[union-attr]
+    return Step(f"工单 {cmd.number}：{done}，待治庸办确认。", effects=(RecordOutcome(cmd.number, cmd.record),))
 
 
 def _tz(ctx: Context) -> ZoneInfo:

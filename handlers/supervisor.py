@@ -3,6 +3,7 @@
 绑定 <code> · 待办 · 签收 ZY… · 回复 ZY… <答复> · 询问 ZY… <问题> · 退单 ZY… <理由> · 延期 ZY… <天数> <理由> ·
 办结 ZY… <理由>. A case is 办结 by the citizen's rating or at the end of the rating period; before that, 办结 with a
 reason asks the office to approve an early close (`handlers.dispatch` turns it into `request_close_early`).
+· 查实 ZY… <属实|部分属实|不属实|无法核实> 整改：<措施> · 问责 ZY… <方式> <岗位>[；…] (`handlers.accountability`)
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from handlers import accountability as acc
 from handlers import binding
 
 CASE_NO = r"(ZY\d{10})"
@@ -35,18 +37,24 @@ HELP = (
     "询问 ZY… 问题 —— 通过平台向市民了解情况\n"
     "退单 ZY… 理由 —— 退回分拣\n"
     "延期 ZY… 天数 理由 —— 申请延期（治庸办审批）\n"
-    "办结 ZY… 理由 —— 市民评价前申请提前办结（治庸办审批；市民评价后自动办结）"
+    "办结 ZY… 理由 —— 市民评价前申请提前办结（治庸办审批；市民评价后自动办结）\n"
+    f"{acc.FINDING_HELP}\n"
+    f"{acc.ACCOUNTABILITY_HELP}"
 )
+# command word -> what it records (not a lifecycle step: the case's state does not change)
+RECORDS = {"查实": "finding", "问责": "accountability"}
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    name: str  # bind | todo | help | action
+    name: str  # bind | todo | help | action | finding | accountability
     action: str | None = None
     number: str | None = None
     text: str | None = None
     days: int | None = None
     error: str | None = None
+    # finding: an acc.FindingInput; accountability: a tuple of acc.MeasureInput
+    record: acc.FindingInput | tuple[acc.MeasureInput, ...] | None = None
 
 
 def parse(text: str) -> Command:
@@ -57,6 +65,9 @@ def parse(text: str) -> Command:
     code = binding.parse_bind(stripped)
     if code:
         return Command("bind", text=code)
+    for word, kind in RECORDS.items():
+        if stripped.startswith(word):
+            return _record(kind, word, stripped[len(word) :].strip(" \u3000:："))
     for word, (action, needs_text, needs_days) in ACTIONS.items():
         if not stripped.startswith(word):
             continue
@@ -80,3 +91,18 @@ def parse(text: str) -> Command:
             return Command("action", action, number, error=f"请在工单号后写上内容，例如：{word} {number} ……")
         return Command("action", action, number, text=tail or None, days=days)
     return Command("help")
+
+
+def _record(kind: str, word: str, rest: str) -> Command:
+    m = re.match(CASE_NO + r"(.*)$", rest[:2].upper() + rest[2:] if rest[:2].upper() == "ZY" else rest, re.S)
+    if not m:
+        example = "查实 ZY2611270001 属实 整改：……" if kind == "finding" else "问责 ZY2611270001 诫勉谈话 窗口负责人"
+        return Command(kind, error=f"请在“{word}”后写上工单号，例如：{example}")
+    number = m.group(1).upper()
+    try:
+        record: acc.FindingInput | tuple[acc.MeasureInput, ...] = (
+            acc.parse_finding(m.group(2)) if kind == "finding" else tuple(acc.parse_measures(m.group(2)))
+        )
+    except acc.RecordError as exc:
+        return Command(kind, number=number, error=str(exc))
+    return Command(kind, number=number, record=record)

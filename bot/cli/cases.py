@@ -15,6 +15,7 @@ import click
 from flask.cli import AppGroup
 
 from bot.runtime import runtime
+from bot.service import accountability
 from bot.service import audit_anchor
 from bot.service import casework
 from bot.service import notify
@@ -95,6 +96,7 @@ def case_show(number: str, as_json: bool) -> None:
             {"supervisor": a.supervisor_id, "role": a.role}
             for a in cases_repo.assignees(session=session, case_id=case.id)
         ]
+        data.update(accountability.outcome(session, rt, case))  # "finding", "accountability": null until recorded
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

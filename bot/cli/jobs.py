@@ -84,19 +84,31 @@ def scheduler_cmd() -> None:
 @click.option("--week", default=None, help="ISO week, e.g. 2026-W48 (default: last week).")
 @click.option("--for", "for_", default=None, help="A supervisor id: that person's digest.")
 @click.option("--dry-run", is_flag=True, help="Print only; queue nothing.")
-def digest_cmd(week: str | None, for_: str | None, dry_run: bool) -> None:
-    """Print the weekly digest (and queue its notices unless --dry-run)."""
+@click.option("--docx", "docx_path", default=None, type=click.Path(dir_okay=False, writable=True),
+              help="Write the office's Monday paper as a Word document to this file (queues nothing).")  # fmt: skip
+def digest_cmd(week: str | None, for_: str | None, dry_run: bool, docx_path: str | None) -> None:
+    """Print the weekly digest (and queue its notices unless --dry-run or --docx).
+
+    A week that was sent is printed as it was sent; any other week as the figures stand now.
+    """
     rt = runtime()
     now = rt.now()
     if week is None:
         week = figures.week_of(now - timedelta(days=7), rt.tz)
     try:
-        start = figures.week_start(week, rt.tz)
+        figures.week_start(week, rt.tz)
     except ValueError:
         raise click.BadParameter(f"{week!r} is not an ISO week like 2026-W48") from None
-    end = start + timedelta(days=7)
     with rt.db.transaction() as session:
-        d = digest_mod.build(rt, session, start=start, end=end, as_of=min(now, end), week=week)
+        d, sent_at = digest_mod.issue(rt, session, week, now)
+        if docx_path is not None:
+            from bot.console.digest_docx import paper
+
+            with open(docx_path, "wb") as fh:
+                fh.write(paper(d, rt.settings.city, sent_at=sent_at, made_at=now))
+            click.echo(f"wrote {docx_path}: {d.week}" + (f", as sent {sent_at.astimezone(rt.tz):%Y-%m-%d %H:%M}"
+                                                          if sent_at else ", not sent yet: as the figures stand now"))  # fmt: skip
+            return
         try:
             click.echo(figures.render(d, rt.settings.city, for_supervisor=for_))
         except KeyError:

@@ -1,4 +1,5 @@
-"""The supervisor console (`/console/…`), the ledger (`/ledger.xlsx`) and the Open311 API (`/open311/v2/…`).
+"""The supervisor console (`/console/…`), the ledger (`/ledger.xlsx`), the Open311 API (`/open311/v2/…`) and the
+public pages (`/public/`: approved 通报 and their Atom feed).
 
 `init_app(app)` sets the session cookie's flags, registers the blueprints, their security headers and generic
 error pages (the `staff`, `reveal`, `ledger`, `open311`, `corrections` commands are added by `bot.cli`). Scope: `scope.py`.
@@ -73,12 +74,17 @@ for _blueprint in (bp, root_bp):
 
 def init_app(app: Flask) -> None:
     from bot.console import auth  # noqa: F401  (routes are attached at import)
+    from bot.console import bulletins  # noqa: F401
     from bot.console import dashboard  # noqa: F401
     from bot.console import ledger  # noqa: F401
+    from bot.console import officials  # noqa: F401
     from bot.console import open311
+    from bot.console import outcome  # noqa: F401
+    from bot.console import public
     from bot.console import reveals  # noqa: F401
     from bot.console import staff_admin  # noqa: F401
     from bot.console import triage  # noqa: F401
+    from bot.console import units  # noqa: F401
     from bot.console import views_case  # noqa: F401
     from bot.console import views_queue  # noqa: F401
 
@@ -96,5 +102,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(root_bp)
     app.register_blueprint(open311.bp)
+    app.register_blueprint(public.bp)
     # Open311 clients read JSON errors on every path under the API, unmatched ones (404/405) included.
     app.register_error_handler(HTTPException, open311.json_error_or_default)

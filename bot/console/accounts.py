@@ -25,7 +25,7 @@ class AccountError(ValueError):
 class AccountSpec:
     role: str
     units: tuple[str, ...]
-    member_of: str
+    member_of: str | None
     supervisor_id: str | None
     display_name: str
 
@@ -38,6 +38,9 @@ def resolve(city: CityConfig, *, username: str, role: str, units: Sequence[str],
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
         raise AccountError("用户名只能包含字母、数字、下划线和点，最长 64 位")
     known = {u.code for u in city.units} | {b.code for b in city.handling_bodies}
+    if role == "organisation":
+        return _organisation(city, known, username=username, units=units, supervisor_id=supervisor_id,
+                             member_of=member_of, display_name=display_name)  # fmt: skip
     linked: Supervisor | None = None
     if supervisor_id:
         linked = next((s for s in city.supervisors if s.id == supervisor_id), None)
@@ -68,3 +71,17 @@ def resolve(city: CityConfig, *, username: str, role: str, units: Sequence[str],
             raise AccountError(f"回避：所属单位 {member} 的人员不能督办 {', '.join(clash)}")
     name = (display_name or (linked.name if linked else "") or username).strip()[:64]
     return AccountSpec(role=role, units=chosen, member_of=member, supervisor_id=supervisor_id, display_name=name)
+
+
+def _organisation(city: CityConfig, known: set[str], *, username: str, units: Sequence[str], supervisor_id: str | None,
+                  member_of: str | None, display_name: str | None) -> AccountSpec:  # fmt: skip
+    """组织部: no units, no supervisor, no cases; it belongs to no unit it keeps records on (回避)."""
+    if supervisor_id or units:
+        raise AccountError("组织部账号不关联督办员，也不设督办单位（--units）")
+    if member_of and member_of not in known:
+        raise AccountError(f"未知所属单位：{member_of}")
+    if member_of and city.unit(member_of) is not None:
+        raise AccountError(f"回避：{member_of}（{city.unit_name(member_of)}）是被督办单位，其人员不能开设组织部账号")
+    name = (display_name or username).strip()[:64]
+    return AccountSpec(role="organisation", units=(), member_of=member_of or None, supervisor_id=None,
+                       display_name=name)  # fmt: skip

@@ -174,6 +174,8 @@ def home_for(v: Viewer) -> str:
         return url_for("console.dashboard")
     if v.role == "admin":
         return url_for("console.staff_list")
+    if v.role == "organisation":
+        return url_for("console.officials")
     return url_for("console.queue")
 
 

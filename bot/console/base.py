@@ -11,7 +11,13 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 # `/ledger.xlsx` outside the prefix, as the issue names it; same handler, same scope.
 root_bp = Blueprint("console_root", __name__)
 
-ROLE_LABELS = {"supervisor": "督办员", "unit_head": "单位负责人", "office": "治庸办", "admin": "系统管理员"}
+ROLE_LABELS = {
+    "supervisor": "督办员",
+    "unit_head": "单位负责人",
+    "office": "治庸办",
+    "admin": "系统管理员",
+    "organisation": "组织部",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,11 @@ class Viewer:
     @property
     def is_office(self) -> bool:
         return self.role == "office"
+
+    @property
+    def is_organisation(self) -> bool:
+        """组织部: the officials' 活档案 and the units' records (figures), never a case."""
+        return self.role == "organisation"
 
 
 def current_viewer() -> Viewer | None:

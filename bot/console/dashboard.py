@@ -14,12 +14,14 @@ from datetime import datetime
 from datetime import timedelta
 from datetime import tzinfo
 
+from flask import Response
 from flask import abort
 from flask import render_template
 from flask import request
 from sqlalchemy import orm
 
 from bot.console import charts
+from bot.console.auth import log_access
 from bot.console.auth import login_required
 from bot.console.base import Viewer
 from bot.console.base import bp
@@ -38,6 +40,7 @@ from storage import case_lists
 from storage import case_scope
 
 TREND_WEEKS = 12
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PERIODS = {"1": 1, "4": 4, "12": 12}
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -168,6 +171,23 @@ def _week_bounds(week: str, now: datetime) -> tuple[datetime, datetime]:
     return start, start + timedelta(weeks=1)
 
 
+@bp.get("/digest/<week>.docx")
+@login_required("office")
+def digest_docx(week: str) -> Response:
+    """The office's Monday paper as a Word document (as sent, for a week that was sent)."""
+    from bot.console.digest_docx import paper
+
+    rt = runtime()
+    now = rt.now()
+    _week_bounds(week, now)
+    with rt.db.transaction() as s:
+        d, sent_at = digest_mod.issue(rt, s, week, now)
+        log_access(s, "export", target="digest", detail=f"{week} Word 版")
+    resp = Response(paper(d, rt.settings.city, sent_at=sent_at, made_at=now), mimetype=DOCX)
+    resp.headers["Content-Disposition"] = f'attachment; filename="digest-{week}.docx"'
+    return resp
+
+
 @bp.get("/digest")
 @login_required("supervisor", "office", "unit_head")
 def digest_index() -> str:
@@ -184,23 +204,27 @@ def digest_page(week: str) -> str:
     v = viewer()
     city = rt.settings.city
     now = rt.now()
-    start, end = _week_bounds(week, now)
+    _week_bounds(week, now)
     units = visible_units(rt, v)
     with rt.db.transaction() as s:
-        d = digest_mod.build(rt, s, start=start, end=end, as_of=min(now, end), week=week)
+        d, sent_at = digest_mod.issue(rt, s, week, now)
         listed: dict[str, str] = {}
         if v.sees_cases:
             numbers = set(d.overdue) | set(d.escalated) | set(d.typical_good) | set(d.typical_bad)
-            numbers |= {r.number for r in d.reveals}
+            numbers |= {r.number for r in d.reveals} | {h.number for h in d.held}
             listed = case_scope.public_ids(session=s, where=case_filter(v, city), numbers=sorted(numbers))
     text = None
+    blocked = conflicted_units(v, city)
+    held = [h for h in d.held if h.unit in units and h.number in listed] if v.is_office else []
     if v.role == "office":
-        # The office's whole paper, less anything about a unit this account must stay away from (回避).
+        # The office's whole paper, less anything about a unit this account must stay away from (回避); the
+        # narrative names units, so an account with any unit to stay away from does not get it.
         text = figures.render(dataclasses.replace(
             d, ranking=[u for u in d.ranking if u.unit in units], overdue=[n for n in d.overdue if n in listed],
             escalated=[n for n in d.escalated if n in listed], hot_spots=[h for h in d.hot_spots if h["unit"] in units],
             typical_good=[n for n in d.typical_good if n in listed], typical_bad=[n for n in d.typical_bad if n in listed],
-            reveals=[r for r in d.reveals if r.number in listed]), city)  # fmt: skip
+            reveals=[r for r in d.reveals if r.number in listed], held=held,
+            narrative=[] if blocked else d.narrative), city)  # fmt: skip
     elif v.supervisor_id and any(sup.id == v.supervisor_id for sup in city.supervisors):
         text = figures.render(d, city, for_supervisor=v.supervisor_id)
 
@@ -213,8 +237,12 @@ def digest_page(week: str) -> str:
         p=Presenter(rt),
         d=d,
         week=week,
-        end_shown=end - timedelta(seconds=1),
-        ranking=[s for s in d.ranking if s.unit in units],
+        end_shown=d.end - timedelta(seconds=1),
+        ranking=[s for s in d.ranked if s.unit in units],
+        few=[s for s in d.unranked if s.unit in units and s.received > 0],
+        narrative=d.narrative if v.is_office and not blocked else [],
+        held=held,
+        sent_at=sent_at,
         overdue=only_listed(d.overdue),
         escalated=only_listed(d.escalated),
         typical_good=only_listed(d.typical_good),
@@ -222,4 +250,5 @@ def digest_page(week: str) -> str:
         hot_spots=[h for h in d.hot_spots if h["unit"] in units],
         text=text,
         pct=figures.pct,
+        describe_held=figures.describe_held,
     )

@@ -20,6 +20,7 @@ import click
 import sqlalchemy as sa
 from flask import Response
 from flask import abort
+from flask import render_template
 from flask import request
 from flask.cli import AppGroup
 from openpyxl import Workbook
@@ -39,10 +40,10 @@ from bot.console.base import bp
 from bot.console.base import root_bp
 from bot.console.base import viewer
 from bot.console.dashboard import visible_units
+from bot.console.ledger_rows import CASE_COLUMNS
+from bot.console.ledger_rows import WRAPPED
+from bot.console.ledger_rows import case_row
 from bot.console.present import Presenter
-from bot.console.present import masked
-from bot.console.present import rating_label
-from bot.console.present import state_label
 from bot.console.scope import case_filter
 from bot.console.security import InvalidInput
 from bot.console.security import in_range
@@ -51,19 +52,15 @@ from bot.runtime import runtime
 from bot.service import digest as digest_mod
 from handlers import digest as figures
 from handlers.lifecycle import AWAITING_ANSWER
-from handlers.overdue import is_overdue
 from storage import case_lists
+from storage import ledger_rows as ledger_rows_repo
+from storage.ledger_rows import LedgerExtras
 from storage.models import Case
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # ASVS 1.2.10 / OWASP CSV injection: these make a spreadsheet treat text as a formula or a DDE call.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_DAYS = 400
-CASE_COLUMNS: Sequence[tuple[str, int]] = (
-    ("工单号", 15), ("受理时间", 17), ("被反映单位", 22), ("窗口", 7), ("类别", 9), ("状态", 8), ("渠道", 10),
-    ("签收时限", 17), ("签收时间", 17), ("答复时限", 17), ("答复时间", 17), ("办结时间", 17), ("是否超期", 8),
-    ("评价", 14), ("反映内容（已脱敏）", 60),
-)  # fmt: skip
 SUMMARY_COLUMNS: Sequence[tuple[str, int]] = (
     ("排名", 6), ("单位", 30), ("收到", 8), ("按时签收率（响应率）", 20), ("按时答复率（办结率）", 20),
     ("满意率", 10), ("评价件数", 10), ("超期（在办）", 12),
@@ -78,11 +75,6 @@ def neutralise(value: Any) -> Any:
     if isinstance(value, str) and value.lstrip(" \u3000").startswith(_FORMULA_START):
         return "'" + value
     return value
-
-
-def _local(at: datetime | None) -> datetime | None:
-    # Excel has no time zones: write Beijing wall-clock time, which is what the meeting reads.
-    return None if at is None else at.astimezone(runtime().tz).replace(tzinfo=None)
 
 
 def period_bounds(start_day: date, end_day: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -121,8 +113,12 @@ def _sheet_setup(ws: Worksheet, title: str, subtitle: str, columns: Sequence[tup
     ws.auto_filter.ref = f"A3:{last}3"
 
 
+def ledger_extras(session: orm.Session, case_ids: list[int]) -> dict[int, LedgerExtras]:
+    return ledger_rows_repo.extras(session=session, case_ids=case_ids)
+
+
 def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.UnitStats], *, start: datetime,
-                   end: datetime, include_cases: bool = True) -> bytes:  # fmt: skip
+                   end: datetime, include_cases: bool = True, session: orm.Session | None = None) -> bytes:  # fmt: skip
     city = rt.settings.city
     p = Presenter(rt)
     as_of = min(rt.now(), end)  # 超期 (handlers.overdue) as of the period's end, or now for a period still running
@@ -134,17 +130,13 @@ def build_workbook(rt: Runtime, cases: Sequence[Case], stats: Sequence[figures.U
     if include_cases:
         ws.title = "工单台帐"
         _sheet_setup(ws, f"{city.city.name}治庸问责工单台帐", made, CASE_COLUMNS)
+        extras = ledger_extras(session, [c.id for c in cases]) if session is not None else {}
         for r, c in enumerate(cases, start=4):
-            row = [
-                c.number, _local(c.created_at), p.unit(c.respondent_unit), masked(c.window) or None, p.category(c.category),
-                state_label(c.state), "微信" if c.channel == "wechat" else c.channel, _local(c.sign_due),
-                _local(c.signed_at), _local(c.answer_due), _local(c.answered_at), _local(c.closed_at),
-                "是" if is_overdue(c.state, c.answer_due, as_of) else "否", rating_label(c), masked(c.text),
-            ]  # fmt: skip
+            row = case_row(rt, p, r - 3, c, extras.get(c.id) or LedgerExtras(), as_of)
             for col, value in enumerate(row, start=1):
                 cell = ws.cell(row=r, column=col, value=neutralise(value))
                 cell.border = BORDER
-                cell.alignment = Alignment(vertical="top", wrap_text=col == len(row))
+                cell.alignment = Alignment(vertical="top", wrap_text=CASE_COLUMNS[col - 1][0] in WRAPPED)
                 if isinstance(value, datetime):
                     cell.number_format = "yyyy-mm-dd hh:mm"
         ws = wb.create_sheet("单位汇总")
@@ -204,12 +196,22 @@ def _serve(v: Viewer) -> Response:
     with rt.db.transaction() as s:
         cases, stats = collect(s, rt, where=case_filter(v, rt.settings.city), units=units, start=start, end=end,
                                as_of=min(now, end))  # fmt: skip
-        log_access(s, "export", target="ledger", detail=f"{start_day}..{end_day} {len(cases)} cases")
-    body = build_workbook(rt, cases, stats, start=start, end=end, include_cases=v.sees_cases)
+        log_access(s, "export", target="ledger", detail=f"{start_day} 至 {end_day}，{len(cases)} 件")
+        body = build_workbook(rt, cases, stats, start=start, end=end, include_cases=v.sees_cases, session=s)
     name = f"ledger-{start_day:%Y%m%d}-{end_day:%Y%m%d}.xlsx"
     resp = Response(body, mimetype=XLSX)
     resp.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return resp
+
+
+@bp.get("/ledger")
+@login_required("supervisor", "office", "unit_head")
+def ledger_page() -> str:
+    """The date-range picker: choose the period, download the workbook (the form GETs /console/ledger.xlsx)."""
+    rt = runtime()
+    today = rt.now().astimezone(rt.tz).date()
+    return render_template("console/ledger.html", start=today.replace(day=1), end=today, max_days=MAX_DAYS,
+                           v=viewer())  # fmt: skip
 
 
 @bp.get("/ledger.xlsx")
@@ -239,6 +241,7 @@ def ledger_export(from_day: datetime, to_day: datetime, out: str) -> None:
     start, end = period_bounds(from_day.date(), to_day.date(), rt.tz)
     with rt.db.transaction() as s:
         cases, stats = collect(s, rt, where=sa.true(), units=None, start=start, end=end, as_of=min(rt.now(), end))
+        body = build_workbook(rt, cases, stats, start=start, end=end, session=s)
     with open(out, "wb") as fh:
-        fh.write(build_workbook(rt, cases, stats, start=start, end=end))
+        fh.write(body)
     click.echo(f"wrote {out}: {len(cases)} cases, {len(stats)} units")

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from handlers import labels
 from handlers.cases_view import STAFF_LABELS
-from handlers.lifecycle import ACTION_LABELS
 from handlers.lifecycle import FINAL_STATES
 from handlers.lifecycle import RATING_STATES
 from handlers.lifecycle import CaseState
@@ -37,7 +37,7 @@ def state_label(state: str) -> str:
 
 
 def action_label(action: str) -> str:
-    return ACTION_LABELS.get(action, action)
+    return labels.event_label(action)
 
 
 def masked(text: str | None) -> str:
@@ -95,6 +95,10 @@ class Presenter:
         due = self.next_due(case)
         return self.days_left(due, sign=due is not None and due == case.sign_due and case.signed_at is None)
 
+    def note(self, event: Any) -> str | None:
+        """An audit event's note with its codes in words (the hash chain keeps what was written)."""
+        return labels.event_note(event.action, event.note, self.category)
+
     def overdue_now(self, due: datetime | None) -> bool:
         return due is not None and due < self.rt.now()
 
@@ -124,6 +128,8 @@ def helpers() -> dict[str, Any]:
         "local": local,
         "state_label": state_label,
         "action_label": action_label,
+        "staff_event_label": labels.staff_event_label,
+        "target_label": labels.target_label,
         "masked": masked,
         "share": share,
         "excerpt": excerpt,

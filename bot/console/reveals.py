@@ -141,7 +141,7 @@ def _decide_cmd(request_id: int, username: str, approve: bool, note: str | None)
             row, case = rules.decide(s, rt, v, request_id, approve=approve, now=now, note=note)
             staff_repo.log_event(session=s, at=now, staff_id=account.id,
                                  action="reveal_approve" if approve else "reveal_decline", target=case.number,
-                                 detail=f"#{row.id} (cli)")  # fmt: skip
+                                 detail=f"#{row.id}（命令行）")  # fmt: skip
             number, until = case.number, row.expires_at
     except rules.RevealError as exc:
         raise click.ClickException(str(exc)) from None

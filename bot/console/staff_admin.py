@@ -25,6 +25,7 @@ from bot.console.auth import password_problem
 from bot.console.base import ROLE_LABELS
 from bot.console.base import bp
 from bot.console.base import viewer
+from bot.console.present import Presenter
 from bot.runtime import runtime
 from storage import staff as staff_repo
 
@@ -37,8 +38,10 @@ def staff_list() -> str:
         accounts = staff_repo.list_all(session=s)
         events = staff_repo.events(session=s, limit=50)
         names = {a.id: a.username for a in accounts}
+    city = rt.settings.city
     return render_template("console/staff.html", accounts=accounts, events=events, names=names, roles=ROLE_LABELS,
-                           supervisors=rt.settings.city.supervisors, v=viewer())  # fmt: skip
+                           supervisors=city.supervisors, units=city.units, bodies=city.handling_bodies,
+                           p=Presenter(rt), v=viewer())  # fmt: skip
 
 
 @bp.post("/admin/staff")
@@ -48,7 +51,8 @@ def staff_create() -> Response:
     form = request.form
     username = (form.get("username") or "").strip()
     password = form.get("password") or ""
-    units = [u.strip() for u in (form.get("units") or "").split(",") if u.strip()]
+    # A multiple select (one code per value) or a comma-separated text: both read the same.
+    units = [u.strip() for raw in form.getlist("units") for u in raw.split(",") if u.strip()]
     try:
         spec = resolve(rt.settings.city, username=username, role=form.get("role", ""), units=units,
                        supervisor_id=form.get("supervisor_id") or None, member_of=form.get("member_of") or None,

@@ -22,6 +22,7 @@ from flask import url_for
 from sqlalchemy import orm
 
 from bot.console import actions
+from bot.console import outcome
 from bot.console.auth import log_access
 from bot.console.auth import login_required
 from bot.console.base import Viewer
@@ -74,6 +75,7 @@ def case_page(public_id: str) -> str:
             "reveal_open": reveals_repo.open_for(session=s, case_id=case.id, staff_id=v.staff_id, now=rt.now())
             if v.is_office
             else None,
+            **outcome.case_context(s, v, case),
         }
         log_access(s, "view_case", target=case.number)
     klass = case.classification or {}

@@ -38,6 +38,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from bot.dev import demo_accountability
 from bot.dev.demo_accounts import DEMO_CITIZENS
 from bot.dev.demo_accounts import DEMO_PREFIX
 from bot.dev.demo_accounts import bind_demo_supervisors
@@ -121,6 +122,7 @@ def remove_demo(rt: Runtime) -> int:
         pseudonyms = _demo_pseudonyms(rt, session)
         ids = list(session.scalars(sa.select(Case.id).where(Case.pseudonym.in_(pseudonyms))))
         if ids:
+            demo_accountability.remove(session, ids)
             session.execute(sa.update(Case).where(Case.duplicate_of.in_(ids)).values(duplicate_of=None))
             # The audit table is append-only; reseeding the demo is the one sanctioned exception.
             with cases_repo.audit_maintenance(session=session, reason=f"demo reseed: {len(ids)} cases", at=rt.now()):
@@ -333,6 +335,8 @@ def seed(rt: Runtime, *, weeks: int = 6, force: bool = False, rng_seed: int = 8)
             Case.id.in_(list(seeder.case_ids.values()))).group_by(Case.state)).all()))  # fmt: skip
         ledger.finish_run(session=session, job=SEED_JOB, period=SEED_PERIOD, now=end,
                           result=f"{len(seeder.case_ids)} cases over {weeks} weeks")  # fmt: skip
+    logins = seed_staff(rt, end)
+    logins.append(demo_accountability.seed(rt, set(seeder.case_ids.values()), end))
     report = SeedReport(
         seeded=True,
         cases=len(seeder.case_ids),
@@ -341,7 +345,7 @@ def seed(rt: Runtime, *, weeks: int = 6, force: bool = False, rng_seed: int = 8)
         removed=removed,
         seconds=time.perf_counter() - started,
         supervisors=supervisors,
-        logins=seed_staff(rt, end),
+        logins=logins,
     )
     log.info("demo seeded cases=%s skipped_steps=%s removed=%s seconds=%.1f", report.cases, report.skipped_steps,
              removed, report.seconds)  # fmt: skip

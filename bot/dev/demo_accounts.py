@@ -1,5 +1,6 @@
 """Who the demo city's people are: the simulator's citizens, supervisors bound to demo openids, and console
-logins (one per configured supervisor, plus `admin`), each labelled with who it is. Development only.
+logins (one per configured supervisor, plus a second office account `office2`, the 组织部's `zzb` and `admin`),
+each labelled with who it is. Development only.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ DEMO_PASSWORD = "zhiyong-demo-1"  # printed by `demo seed`; development only
 
 
 ADMIN_USERNAME = "admin"
+SECOND_OFFICE = "office2"  # approves what the desk (sup_triage) drafts: 通报, 查实问责
+ORGANISATION = "zzb"  # 组织部
+DISPLAY = {ADMIN_USERNAME: "系统管理员", SECOND_OFFICE: "治庸办审核员", ORGANISATION: "组织部干部科"}
 
 
 def login_label(city: CityConfig, sup: Supervisor) -> str:
@@ -86,6 +90,8 @@ def seed_staff(rt: Runtime, now: datetime) -> list[str]:
     for sup in city.supervisors:
         role = "unit_head" if sup.role == "unit_head" else ("office" if city.office_code in sup.units else "supervisor")
         wanted.append((sup.id, role, sup.id, login_label(city, sup)))
+    wanted.append((SECOND_OFFICE, "office", None, "治庸办审核员（通报发布、查实问责确认的第二人）"))
+    wanted.append((ORGANISATION, "organisation", None, "组织部干部科（市管干部活档案、单位档案；看不到工单）"))
     wanted.append((ADMIN_USERNAME, "admin", None, "系统管理员（账号管理）"))
     created: list[str] = []
     password_hash = ""
@@ -95,7 +101,7 @@ def seed_staff(rt: Runtime, now: datetime) -> list[str]:
                 if staff_repo.by_username(session=session, username=username) is not None:
                     continue
                 spec = resolve(city, username=username, role=role, units=(), supervisor_id=supervisor_id,
-                               member_of=None, display_name="系统管理员" if role == "admin" else None)  # fmt: skip
+                               member_of=None, display_name=DISPLAY.get(username))  # fmt: skip
                 # One scrypt hash shared by every demo account: each costs ~0.2 s, and the password is the same.
                 password_hash = password_hash or hash_password(DEMO_PASSWORD)
                 staff_repo.add(session=session, username=username, display_name=spec.display_name,

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import orm
 
 from bot.runtime import Runtime
+from bot.service import dossier
 from bot.service import requests
 from bot.service import watch
 from bot.service.notify import notify_citizen
@@ -254,6 +255,8 @@ def act(
     if action in ("reply", "share_answer"):
         # Straight after the answer the citizen is asked to rate it, and so is every citizen of a 重复件.
         _request_rating(session, rt, case, now)
+    if action == "escalate":
+        dossier.on_escalation(session, rt, case, now, seq=event.seq, note=note)  # the unit's officials' 活档案
     if action == "reply":
         for dup in case_lists.duplicates_of(session=session, case_id=case.id, states=(CaseState.MERGED,)):
             act(session, rt, dup, "share_answer", actor="system", now=now, note=note)

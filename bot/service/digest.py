@@ -3,11 +3,14 @@ the outbox.
 
 The digest sent on Monday 09:00 (Asia/Shanghai, whatever the host's zone) covers the previous ISO week; a
 digest missed while the scheduler was down goes out once on restart and covers every week since the last one.
-Notices carry counts and a link only; the office's paper also lists the week's approved 查看身份 (never an identity).
+Notices carry counts and a link only; the office's paper also lists the week's approved 查看身份 (never an identity),
+what was found (查实率) and who was held to account (问责人次), under a short narrative against the week before. A
+sent digest is kept as sent (`digest_issues`): the console and `digest --week` read a past week back from there.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict
 from datetime import datetime
 from datetime import timedelta
@@ -17,10 +20,13 @@ from sqlalchemy import orm
 
 from bot.runtime import Runtime
 from handlers import digest as figures
+from handlers import digest_paper as paper
 from handlers import notices
 from handlers.lifecycle import AWAITING_ANSWER
 from handlers.lifecycle import OPEN_STATES
 from handlers.schedule import estimate_notice
+from storage import accountability as acc_repo
+from storage import digests as digests_repo
 from storage import jobs as ledger
 from storage import outbox
 from storage import reports
@@ -52,10 +58,42 @@ def build(
     units = {code: figures.UnitStats(**asdict(counts)) for code, counts in rows.units.items()}
     reveals = [figures.RevealLine(r.case_number, r.requester, r.decider or "", r.reason)
                for r in reveals_repo.approved_between(session=session, start=start, end=end)]  # fmt: skip
+    findings = Counter(verdict for _unit, verdict, _status in acc_repo.findings_between(session=session, start=start,
+                                                                                         end=end))  # fmt: skip
+    held = [figures.HeldLine(r.number, r.unit, r.post, r.measure, r.status)
+            for r in acc_repo.records_between(session=session, start=start, end=end)]  # fmt: skip
     notice = estimate_notice(rt.calendar, as_of.astimezone(rt.tz).date())
     return figures.Digest(week, start, end, as_of, units, figures.rank(units.values()), rows.per_supervisor,
                           rows.overdue, rows.escalated, rows.hot_spots, rows.typical_good, rows.typical_bad,
-                          reveals, notice)  # fmt: skip
+                          reveals, calendar_notice=notice, min_cases=rt.settings.city.digest.ranking_min_cases,
+                          findings=dict(findings), held=held)  # fmt: skip
+
+
+def with_narrative(rt: Runtime, session: orm.Session, d: figures.Digest) -> figures.Digest:
+    """Add the Monday paper's narrative: this period against the one before (as sent, when it was)."""
+    span = d.end - d.start
+    before = d.start - span
+    previous_week = figures.week_of(before, rt.tz)
+    stored = digests_repo.get(session=session, week=previous_week) if span == timedelta(days=7) else None
+    if stored is not None:
+        previous = paper.from_dict(stored.content)
+    else:
+        previous = build(rt, session, start=before, end=d.start, as_of=d.start, week=previous_week)
+    d.narrative = paper.narrative(d, previous, rt.settings.city)
+    return d
+
+
+def issue(rt: Runtime, session: orm.Session, week: str, now: datetime) -> tuple[figures.Digest, datetime | None]:
+    """The digest of `week` as it was sent (and when), or — never sent — as the figures stand now.
+
+    :raises ValueError: `week` is not an ISO week.
+    """
+    stored = digests_repo.get(session=session, week=week)
+    if stored is not None:
+        return paper.from_dict(stored.content), stored.sent_at
+    start = figures.week_start(week, rt.tz)
+    end = start + timedelta(days=7)
+    return with_narrative(rt, session, build(rt, session, start=start, end=end, as_of=min(now, end), week=week)), None
 
 
 def enqueue(session: orm.Session, rt: Runtime, d: figures.Digest, now: datetime) -> int:
@@ -104,7 +142,10 @@ def send_weekly(rt: Runtime, now: datetime) -> str:
             start = max(
                 figures.week_start(previous.period, tz) + timedelta(days=7), end - timedelta(weeks=MAX_CATCH_UP_WEEKS)
             )
-        d = build(rt, session, start=start, end=end, as_of=now, week=week)
+        d = with_narrative(rt, session, build(rt, session, start=start, end=end, as_of=now, week=week))
+        # Kept as sent: the console, `digest --week` and the Word paper read this week back, never recomputed.
+        digests_repo.save(session=session, week=week, start=start, end=end, as_of=now, sent_at=now,
+                          content=paper.to_dict(d))  # fmt: skip
         n = enqueue(session, rt, d, now)
         weeks = round((end - start) / timedelta(days=7))
         summary = f"digest {week} covering {weeks} week(s): {n} notices queued"

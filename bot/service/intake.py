@@ -20,10 +20,12 @@ from sqlalchemy import orm
 
 from bot import ratelimit
 from bot.runtime import Runtime
+from bot.service import accountability
 from bot.service import casework
 from bot.service import notify
 from bot.service import ratings
 from bot.wechat.protocol import without_sender
+from handlers import accountability as acc
 from handlers import binding
 from handlers import dispatch as d
 from handlers.binding import BindCheck
@@ -221,6 +223,8 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
                              note=effect.text, days=effect.days)  # fmt: skip
             except IllegalTransition as exc:
                 reply = exc.reason
+        elif isinstance(effect, d.RecordOutcome):
+            reply = _record_outcome(ctx, effect) or reply
         elif isinstance(effect, d.RateCase):
             case = cases_repo.by_number(session=session, number=effect.number)
             assert case is not None and case.pseudonym == msg.pseudonym
@@ -242,6 +246,21 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
         else:  # pragma: no cover - a handler returned an effect nobody applies: a programming error
             raise TypeError(f"unknown effect {type(effect).__name__}")
     return reply
+
+
+def _record_outcome(ctx: IntakeContext, effect: d.RecordOutcome) -> str | None:
+    """A handler's 查实 or 问责 from WeChat; returns a reply only when it was refused."""
+    case = ctx._supervisor_case(effect.number)
+    assert case is not None  # dispatch checked the scope
+    actor = ctx.supervisor_id() or "supervisor"
+    try:
+        if isinstance(effect.record, acc.FindingInput):
+            accountability.record_finding(ctx.session, ctx.rt, case, effect.record, actor=actor, now=ctx.now)
+        else:
+            accountability.record_measures(ctx.session, ctx.rt, case, effect.record, actor=actor, now=ctx.now)  # type: ignore[arg-type]
+    except acc.RecordError as exc:
+        return f"工单 {case.number}：{exc}"
+    return None
 
 
 def _supplement(ctx: IntakeContext, effect: d.AppendSupplement) -> None:

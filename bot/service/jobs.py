@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bot.runtime import Runtime
 from bot.service import casework
+from bot.service import dossier
 from bot.service import notify
 from handlers import ladder
 from handlers.deadlines import rating_period_end
@@ -107,6 +108,7 @@ def _fire(session, rt: Runtime, case: Case, rung: ladder.Rung, now: datetime,  #
     cases_repo.append_event(session=session, case=case, at=now, actor="system", action=rung.step,
                             from_state=case.state, to_state=case.state, note=ladder.STEP_LABELS[rung.step])  # fmt: skip
     if rung.step == "answer_supervise":
+        dossier.on_overdue(session, rt, case, now)  # 超期: on the unit's officials' 活档案
         try:
             casework.act(session, rt, case, "escalate", actor="system", now=now, note="超期督办")
         except IllegalTransition:

@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from storage.models.accountability import AccountabilityRecord
+from storage.models.accountability import CaseFinding
 from storage.models.base import JSONType
 from storage.models.base import Model
 from storage.models.base import UTCDateTime
 from storage.models.base import _BigId  # noqa: F401  (a type other modules reuse)
+from storage.models.bulletins import Bulletin
 from storage.models.calendar import CalendarDay
 from storage.models.calendar import CalendarImport
 from storage.models.cases import Assignment
@@ -25,6 +28,8 @@ from storage.models.delivery import AccessToken
 from storage.models.delivery import JobRun
 from storage.models.delivery import OutboxMessage
 from storage.models.delivery import ReminderStep
+from storage.models.digests import DigestIssue
+from storage.models.dossier import DossierEntry
 from storage.models.intake import Citizen
 from storage.models.intake import DeadLetter
 from storage.models.intake import Dialog
@@ -74,4 +79,9 @@ __all__ = [
     "CaseRequest",
     "CalendarDay",
     "CalendarImport",
+    "CaseFinding",
+    "AccountabilityRecord",
+    "DigestIssue",
+    "DossierEntry",
+    "Bulletin",
 ]

@@ -52,7 +52,7 @@ class StaffAccount(Model):
     username: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
     display_name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(256))
-    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # supervisor | unit_head | office | admin
+    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # supervisor | unit_head | office | admin | organisation
     units: orm.Mapped[list[str]] = orm.mapped_column(JSONType)  # unit / body codes the account covers
     member_of: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))  # for 回避: the unit the person belongs to
     supervisor_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(32), unique=True)  # config.yaml supervisor

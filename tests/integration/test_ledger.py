@@ -53,8 +53,8 @@ def test_the_cli_writes_a_print_ready_workbook_without_identities(app, wechat, t
     wb = load_workbook(out)
     assert wb.sheetnames == ["工单台帐", "单位汇总"]
     cases, summary = wb["工单台帐"], wb["单位汇总"]
-    assert cases["A1"].value.endswith("工单台帐") and cases["A3"].value == "工单号"
-    assert [cases.cell(row=r, column=1).value for r in (4, 5)] == [bdc, gaj]
+    assert cases["A1"].value.endswith("工单台帐") and cases["A3"].value == "序号" and cases["B3"].value == "工单号"
+    assert [cases.cell(row=r, column=2).value for r in (4, 5)] == [bdc, gaj]
     for ws in (cases, summary):
         assert ws.page_setup.orientation == "landscape"
         assert ws.print_title_rows == "$3:$3"
@@ -86,8 +86,10 @@ def test_formula_text_from_citizens_is_neutralised_in_the_export(app, db_url) ->
     create_staff(app, "office1", "office")
     wb = load_workbook(io.BytesIO(login(app, "office1").get("/ledger.xlsx").get_data()))
     ws = wb["工单台帐"]
-    texts = [ws.cell(row=r, column=15) for r in range(4, 4 + len(INJECTIONS))]
-    windows = [ws.cell(row=r, column=4) for r in range(4, 4 + len(INJECTIONS))]
+    header = [c.value for c in ws[3]]
+    text_col, window_col = header.index("反映内容（已脱敏）") + 1, header.index("窗口") + 1
+    texts = [ws.cell(row=r, column=text_col) for r in range(4, 4 + len(INJECTIONS))]
+    windows = [ws.cell(row=r, column=window_col) for r in range(4, 4 + len(INJECTIONS))]
     for cell in texts + windows:
         assert cell.data_type == "s", cell.value  # stored as text, never as a formula
         assert cell.value.startswith("'"), cell.value

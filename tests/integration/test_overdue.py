@@ -100,7 +100,10 @@ def test_one_overdue_everywhere(app, wechat: WeChat, clock: Clock, db_url: str) 
     wb = load_workbook(io.BytesIO(xlsx.data))
     sheet, summary = wb["工单台帐"], wb["单位汇总"]
     header = [c.value for c in sheet[3]]
-    flags = {row[0]: row[header.index("是否超期")] for row in sheet.iter_rows(min_row=4, values_only=True)}
+    flags = {
+        row[header.index("工单号")]: row[header.index("是否超期")]
+        for row in sheet.iter_rows(min_row=4, values_only=True)
+    }
     assert flags == {late: "是", cases["answered"]: "否", cases["slow"]: "否"}
     overdue_by_unit = {row[1]: row[-1] for row in summary.iter_rows(min_row=4, values_only=True)}
     assert overdue_by_unit["市不动产登记中心"] == 1 and sum(overdue_by_unit.values()) == 1
