@@ -59,6 +59,16 @@ class Limits(_Strict):
 class NlpOptions(_Strict):
     category_threshold: float = Field(default=0.35, ge=0, le=1)
     unit_threshold: float = Field(default=0.45, ge=0, le=1)
+    # 吃拿卡要 only at or above corruption_threshold (纪委 is never pulled in on a weak guess); a complaint whose
+    # corruption probability is at least possible_corruption_threshold but not chosen goes to triage, flagged.
+    corruption_threshold: float = Field(default=0.5, ge=0, le=1)
+    possible_corruption_threshold: float = Field(default=0.15, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _corruption_thresholds_in_order(self) -> NlpOptions:
+        if self.possible_corruption_threshold > self.corruption_threshold:
+            raise ValueError("possible_corruption_threshold must not be above corruption_threshold")
+        return self
 
 
 class Unit(_Strict):
