@@ -262,3 +262,23 @@ def test_numpy_inference_reproduces_the_linear_model(clf: Classifier, model_dir:
     assert np.allclose(model.decision(row), expected)
     p = model.probabilities(expected, "category")
     assert abs(p.sum() - 1) < 1e-9
+
+
+def test_inference_needs_neither_scikit_learn_nor_scipy(model_dir: Path) -> None:
+    """A worker loads the model and classifies with numpy alone (scikit-learn's import costs over a second)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; from bot.settings import load_city_config\n"
+        "from nlp import load_classifier_from_config\n"
+        "c = load_classifier_from_config(load_city_config(), model_dir=Path(sys.argv[1]))\n"
+        "r = c.classify('房管局的人收了红包才给办证')\n"
+        "assert r.intent and r.units, r\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'joblib') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(model_dir)], check=True, capture_output=True, text=True, cwd=root
+    )
+    assert out.stdout.strip() == "[]"
