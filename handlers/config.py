@@ -61,6 +61,16 @@ class NlpOptions(_Strict):
     unit_threshold: float = Field(default=0.45, ge=0, le=1)
     # Below this the dialog asks what a first message wants (反映 / 表扬 / 建议 / 咨询) instead of guessing.
     intent_threshold: float = Field(default=0.5, ge=0, le=1)
+    # 吃拿卡要 only at or above corruption_threshold (纪委 is never pulled in on a weak guess); a complaint whose
+    # corruption probability is at least possible_corruption_threshold but not chosen goes to triage, flagged.
+    corruption_threshold: float = Field(default=0.5, ge=0, le=1)
+    possible_corruption_threshold: float = Field(default=0.15, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _corruption_thresholds_in_order(self) -> NlpOptions:
+        if self.possible_corruption_threshold > self.corruption_threshold:
+            raise ValueError("possible_corruption_threshold must not be above corruption_threshold")
+        return self
 
 
 class UnitFaq(_Strict):

@@ -1,4 +1,5 @@
-"""Understanding complaint text: behaviour category and unit, with probabilities, evidence and triage.
+"""Understanding citizens' messages: what they want (intent), which behaviour and which unit(s), with calibrated
+probabilities, evidence and triage.
 
 Pure: no Flask, no database, nothing from `bot/`, `storage/` or `handlers/`. Callers build `UnitSpec` and
 `CategorySpec` from the city's configuration (`specs_from_config`) and get a `Classifier` from

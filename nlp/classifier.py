@@ -1,4 +1,5 @@
-"""The complaint classifier: which behaviour and which unit, with probabilities, evidence and triage.
+"""The message classifier: what the person wants (intent), which behaviour and which unit(s), with calibrated
+probabilities, evidence and triage.
 
 It combines the explicit (unit names, informal names and service words from config.yaml, negations, category
 cue words) with the statistical model: explicit mentions enter the model as features whose weights were
@@ -9,30 +10,32 @@ on can still be chosen when it is named. Built once per process; `classify` is p
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from nlp.evidence import SpanLookup
+from nlp.evidence import centred_weights
+from nlp.evidence import evidence_mask
+from nlp.evidence import top_spans
 from nlp.features import FIELD_TEXT
-from nlp.features import SOURCE_CHARS
 from nlp.features import SOURCE_WORDS
-from nlp.features import BlockSpec
 from nlp.features import Prepared
 from nlp.features import prepare
-from nlp.features import word_spans
+from nlp.history import LabelClassifier
+from nlp.history import LabelPrediction
 from nlp.model import KIND_COMPLAINT
-from nlp.model import KIND_HISTORY
 from nlp.model import NO_UNIT
 from nlp.model import ModelError
 from nlp.model import Row
 from nlp.model import TextModel
 from nlp.rules import KIND_SERVICE
+from nlp.rules import MULTI
 from nlp.rules import Hit
 from nlp.rules import Lexicon
 from nlp.rules import rule_tokens
+from nlp.rules import turn_position
 from nlp.specs import CategorySpec
 from nlp.specs import UnitSpec
-from nlp.text import fold_digits
 from nlp.text import has_content
 from nlp.text import normalize
 from nlp.tokenizer import tokenizer_for
@@ -40,20 +43,28 @@ from nlp.tokenizer import tokenizer_words
 from nlp.types import Candidate
 from nlp.types import Classification
 
+__all__ = ["Classifier", "LabelClassifier", "LabelPrediction"]
+
 FALLBACK_CATEGORY = "other"
+COMPLAINT = "complaint"
+PRAISE = "praise"
+EMPTY_INTENT = "chitchat"  # what an empty (or emoji-only) message is taken for, with confidence 0
+CORRUPTION = "corruption"  # 吃拿卡要: the category whose cases also go to 纪委监委
 TOP_K = 3
 MAX_EVIDENCE = 8
+MAX_UNITS = 3
+# Defaults of config.yaml's nlp.corruption_threshold / nlp.possible_corruption_threshold (README, nlp/data/README).
+CORRUPTION_THRESHOLD = 0.5
+POSSIBLE_CORRUPTION_THRESHOLD = 0.15
 # Share of probability given to a named unit the model has never seen (a unit added to config.yaml later).
 UNSEEN_NAMED_SHARE = 0.6
 # "Nothing points at any unit" wins only when the model is sure of it; otherwise the best unit is returned
 # (with its low probability, so the case still goes to triage) - a guess the triage desk can confirm.
 NO_UNIT_MIN = 0.5
-# A model word is evidence only if it contributed at least this share of the strongest word's contribution.
-EVIDENCE_FLOOR = 0.2
 
 
 class Classifier:
-    """Classifies complaints for one city; see `classify`."""
+    """Classifies citizens' messages for one city; see `classify`."""
 
     def __init__(
         self,
@@ -63,6 +74,8 @@ class Classifier:
         *,
         category_threshold: float,
         unit_threshold: float,
+        corruption_threshold: float = CORRUPTION_THRESHOLD,
+        possible_corruption_threshold: float = POSSIBLE_CORRUPTION_THRESHOLD,
     ) -> None:
         if model.kind != KIND_COMPLAINT or "category" not in model.heads or "unit" not in model.heads:
             raise ModelError(f"a complaint model (category + unit heads) is needed, got a {model.kind!r} model")
@@ -71,6 +84,8 @@ class Classifier:
         self.categories = tuple(categories)
         self.category_threshold = float(category_threshold)
         self.unit_threshold = float(unit_threshold)
+        self.corruption_threshold = float(corruption_threshold)
+        self.possible_corruption_threshold = min(float(possible_corruption_threshold), self.corruption_threshold)
         self.lexicon = Lexicon(self.units, self.categories)
         words = set(model.metadata.get("user_words", [])) | set(tokenizer_words(self.lexicon.words()))
         self.tokenizer = tokenizer_for(model.dictionary, model.jieba_total, words)
@@ -81,23 +96,30 @@ class Classifier:
         # Classes the configuration no longer has are dropped; configured codes the model lacks get 0.
         self._cat_keep = np.array([c in category_codes for c in cat_head.classes])
         self._unit_keep = np.array([c in unit_codes or c == NO_UNIT for c in unit_head.classes])
+        self._corruption = cat_head.classes.index(CORRUPTION) if CORRUPTION in cat_head.classes else None
         self._unseen_units = unit_codes - set(unit_head.classes)
         self._word_max_n = max(
             (b.spec.max_n for b in model.blocks if b.spec.source == SOURCE_WORDS and b.spec.field == FIELD_TEXT),
             default=1,
         )
-        self._explains = _evidence_mask(model)
-        self._centred = {name: _centred_weights(model, name) for name in ("category", "unit")}
+        self._explains = evidence_mask(model)
+        self._centred = {name: centred_weights(model, name) for name in model.heads}
         self.classify("预热")  # fault in lazily built tables now, not on the first citizen's message
 
     def classify(self, text: str) -> Classification:
-        """Category and unit of one complaint, with candidates, confidence, evidence and the triage flag."""
+        """Intent, category and unit(s) of one message, with candidates, confidence, evidence and triage."""
         if not isinstance(text, str):
             raise TypeError(f"text must be str, not {type(text).__name__}")
         norm = normalize(text)
         if not has_content(norm):
             return Classification(
-                category=FALLBACK_CATEGORY, unit=None, confidence=0.0, triage=True, extra={"triage_reason": "no text"}
+                category=FALLBACK_CATEGORY,
+                unit=None,
+                confidence=0.0,
+                triage=True,
+                intent=EMPTY_INTENT,
+                intent_confidence=0.0,
+                extra={"triage_reason": "no text", "possible_corruption": False},
             )
         unit_hits = self.lexicon.unit_hits(norm)
         cue_hits = self.lexicon.cue_hits(norm)
@@ -112,10 +134,22 @@ class Classifier:
         )
         row = self.model.vectorize(doc)
         scores = self.model.decision(row)
+        intent, intent_confidence = self._intent(scores)
+        if intent == PRAISE:
+            intent, intent_confidence = self._praise_turned(text, norm, intent, intent_confidence)
 
         cat_head = self.model.heads["category"]
         p_cat = _renormalise(self.model.probabilities(scores, "category") * self._cat_keep)
-        cat_order = np.argsort(-p_cat, kind="stable")
+        cat_order = [int(i) for i in np.argsort(-p_cat, kind="stable")]
+        possible_corruption = False
+        if self._corruption is not None and intent == COMPLAINT:
+            p_corruption = float(p_cat[self._corruption])
+            weak = cat_order[0] == self._corruption and p_corruption < self.corruption_threshold
+            if weak and len(cat_order) > 1:
+                cat_order.append(cat_order.pop(0))  # never 吃拿卡要 (and 纪委) on a weak guess
+            possible_corruption = self.possible_corruption_threshold <= p_corruption and (
+                weak or cat_order[0] != self._corruption
+            )
         category = cat_head.classes[cat_order[0]]
         category_confidence = float(p_cat[cat_order[0]])
 
@@ -126,15 +160,18 @@ class Classifier:
         best = unit_classes[unit_order[0]]
         unit = None if best == NO_UNIT or p_unit[unit_order[0]] == 0 else best
         unit_confidence = float(p_unit[unit_order[0]])
+        units = self._units(scores, unit, unit_hits, suppressed, dict(zip(unit_classes, p_unit, strict=True)))
 
         reasons = []
         if category_confidence < self.category_threshold:
             reasons.append("category uncertain")
+        if possible_corruption:
+            reasons.append("possible corruption")
         if unit is None:
             reasons.append("no unit")
         elif unit_confidence < self.unit_threshold:
             reasons.append("unit uncertain")
-        evidence = self._evidence(text, doc, row, unit_hits, cue_hits, category, unit)
+        evidence = self._evidence(text, doc, row, unit_hits, cue_hits, intent, category, unit)
         return Classification(
             category=category,
             unit=unit,
@@ -154,13 +191,62 @@ class Classifier:
             evidence=evidence,
             category_confidence=round(category_confidence, 4),
             unit_confidence=round(unit_confidence, 4),
+            intent=intent,
+            intent_confidence=round(intent_confidence, 4),
+            units=units,
             extra={
                 "triage_reason": ", ".join(reasons),
+                "possible_corruption": possible_corruption,
                 "negated_units": sorted(suppressed),
                 "named_units": sorted(named),
                 "truncated": len(text) > self.model.max_chars,
             },
         )
+
+    def _intent(self, scores: np.ndarray) -> tuple[str, float]:
+        if "intent" not in self.model.heads:  # a model trained before intents: everything is a complaint
+            return COMPLAINT, 1.0
+        p = self.model.probabilities(scores, "intent")
+        best = int(np.argmax(p))
+        return self.model.heads["intent"].classes[best], float(p[best])
+
+    def _praise_turned(self, text: str, norm: str, intent: str, confidence: float) -> tuple[str, float]:
+        """Praise of a clerk, then “可她们科长……”: when what follows the turn is itself a complaint, the message
+        is a complaint (cross-validated on the corpus: mixed praise 0.80 → 0.98 right, no praise lost)."""
+        start = turn_position(norm)
+        if start is None:
+            return intent, confidence
+        tail = norm[start:]
+        doc = prepare(
+            self.tokenizer,
+            text[start:],
+            max_chars=self.model.max_chars,
+            hmm=self.model.hmm,
+            normalized=tail,
+            rules=rule_tokens(self.lexicon.unit_hits(tail), self.lexicon.cue_hits(tail), tail),
+        )
+        tail_intent, tail_confidence = self._intent(self.model.decision(self.model.vectorize(doc)))
+        return (tail_intent, tail_confidence) if tail_intent == COMPLAINT else (intent, confidence)
+
+    def _units(
+        self, scores: np.ndarray, unit: str | None, hits: list[Hit], suppressed: set[str], p_unit: dict[str, float]
+    ) -> tuple[str, ...]:
+        """Every unit with its own grievance, strongest first: the chosen unit, then, when the message points at
+        other units too and the `multi` head judges that each has its own grievance, those units."""
+        if unit is None:
+            return ()
+        mentioned = []
+        for h in hits:
+            if not h.negated and h.code not in suppressed and h.code != unit and h.code in p_unit:
+                if h.code not in mentioned:
+                    mentioned.append(h.code)
+        if not mentioned or "multi" not in self.model.heads:
+            return (unit,)
+        head = self.model.heads["multi"]
+        if head.classes[int(np.argmax(scores[head.columns]))] != MULTI:
+            return (unit,)
+        others = sorted(mentioned, key=lambda code: -p_unit[code])
+        return (unit, *others)[:MAX_UNITS]
 
     def _unit_probabilities(
         self, scores: np.ndarray, hits: list[Hit]
@@ -191,16 +277,22 @@ class Classifier:
         row: Row,
         unit_hits: list[Hit],
         cue_hits: list[Hit],
+        intent: str,
         category: str,
         unit: str | None,
     ) -> tuple[str, ...]:
-        """Explicit mentions first, then the words the model weighed most, as literal pieces of `text`."""
+        """Explicit mentions first, then the whole words the model weighed most, as literal pieces of `text`:
+        for a complaint those behind its category, for anything else those behind its intent; then its unit."""
         spans: list[tuple[int, int]] = [(h.start, h.end) for h in unit_hits if h.code == unit and not h.negated]
-        spans += [(h.start, h.end) for h in cue_hits if h.code == category and not h.negated]
+        if intent == COMPLAINT:
+            spans += [(h.start, h.end) for h in cue_hits if h.code == category and not h.negated]
         eligible = np.flatnonzero(self._explains[row.idx]) if len(row.idx) else np.zeros(0, dtype=int)
         if len(eligible):
-            lookup = _SpanLookup(doc, self._word_max_n)
-            spans += self._model_spans(row, eligible, "category", category, lookup)
+            lookup = SpanLookup(doc, self._word_max_n)
+            if intent == COMPLAINT or "intent" not in self.model.heads:
+                spans += self._model_spans(row, eligible, "category", category, lookup)
+            else:
+                spans += self._model_spans(row, eligible, "intent", intent, lookup)
             if unit is not None and unit in self.model.heads["unit"].classes:
                 spans += self._model_spans(row, eligible, "unit", unit, lookup)
         out: list[str] = []
@@ -218,150 +310,13 @@ class Classifier:
         return tuple(out)
 
     def _model_spans(
-        self, row: Row, eligible: np.ndarray, head: str, code: str, lookup: _SpanLookup, top: int = 3
+        self, row: Row, eligible: np.ndarray, head: str, code: str, lookup: SpanLookup, top: int = 3
     ) -> list[tuple[int, int]]:
-        """Spans of the words (or longer character n-grams) that pushed `code` up the most: each feature's
-        value times how much more it weighs for `code` than for the head's average class."""
+        """Spans of the whole words that pushed `code` up the most: each feature's value times how much more
+        it weighs for `code` than for the head's average class."""
         column = self._centred[head][self.model.heads[head].classes.index(code)]
         contrib = row.val[eligible] * np.take(column, row.idx[eligible])
-        return _top_spans(self.model, row, eligible, contrib, lookup, top)
-
-
-def _top_spans(
-    model: TextModel, row: Row, eligible: np.ndarray, contrib: np.ndarray, lookup: _SpanLookup, top: int
-) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    order = np.argsort(-contrib, kind="stable")[: top * 2]
-    floor = max(EVIDENCE_FLOOR * float(contrib[order[0]]), 0.0) if len(order) else 0.0
-    for k in order:
-        if contrib[k] <= floor or len(found) >= top:
-            break
-        spec, term = model.term(row, int(eligible[k]))
-        span = lookup.find(spec.source, term)
-        if span is not None:
-            found.append(span)
-    return found
-
-
-def _centred_weights(model: TextModel, head: str) -> np.ndarray:
-    """A head's weights minus their mean over its classes (a feature's pull towards each class), one
-    contiguous row per class so that gathering a message's features from it is cheap."""
-    weights = model.coef[:, model.heads[head].columns].astype(np.float64)
-    return np.ascontiguousarray((weights - weights.mean(axis=1, keepdims=True)).T)
-
-
-def _evidence_mask(model: TextModel) -> np.ndarray:
-    """Which features could be shown to a supervisor: words of two or more characters and character n-grams of
-    three or more from the message text, none of them filler; computed once per model."""
-    mask = np.zeros(model.n_features, dtype=bool)
-    for block in model.blocks:
-        if block.spec.field == FIELD_TEXT and block.spec.source in (SOURCE_WORDS, SOURCE_CHARS):
-            for j, term in enumerate(block.terms):
-                mask[block.offset + j] = _explains(block.spec, term)
-    return mask
-
-
-def _explains(spec: BlockSpec, term: str) -> bool:
-    if spec.field != FIELD_TEXT or spec.source not in (SOURCE_WORDS, SOURCE_CHARS):
-        return False
-    shortest = 2 if spec.source == SOURCE_WORDS else 3  # single characters explain nothing
-    return len(term.replace(" ", "")) >= shortest and not _is_filler(term)
-
-
-# Words the model may lean on that tell a supervisor nothing (“的人”, “一直在”, “然后”).
-_FILLER_CHARS = frozenset(
-    "的了在是我你他她它们人就都也还很又再吗呢吧啊呀嘛哦这那个些着过把被给和与跟说去来到有要一直上下"
-)
-_FILLER_WORDS = frozenset(
-    ["时候", "然后", "就是", "那个", "这个", "今天", "昨天", "问题", "已经", "真的", "特别", "非常"]
-)
-
-
-def _is_filler(term: str) -> bool:
-    compact = term.replace(" ", "")
-    return compact in _FILLER_WORDS or all(ch in _FILLER_CHARS or ch.isdigit() for ch in compact)
-
-
-class _SpanLookup:
-    """Where a feature term occurs in the message, computed only when evidence asks for it."""
-
-    def __init__(self, doc: Prepared, word_max_n: int) -> None:
-        self._doc = doc
-        self._word_max_n = word_max_n
-        self._words: dict[str, tuple[int, int]] | None = None
-        self._folded: str | None = None
-
-    def find(self, source: str, term: str) -> tuple[int, int] | None:
-        if source == SOURCE_WORDS:
-            if self._words is None:
-                self._words = word_spans(self._doc.words[FIELD_TEXT], self._word_max_n)
-            return self._words.get(term)
-        if self._folded is None:
-            self._folded = fold_digits(self._doc.text)
-        start = self._folded.find(term)
-        return (start, start + len(term)) if start >= 0 else None
-
-
-@dataclass(frozen=True, slots=True)
-class LabelPrediction:
-    """A history model's answer for one message."""
-
-    label: str
-    confidence: float
-    candidates: tuple[Candidate, ...]
-    evidence: tuple[str, ...]
-
-
-class LabelClassifier:
-    """Applies a history model (one `label` head, e.g. policy areas from 12345 records) to messages."""
-
-    def __init__(self, model: TextModel) -> None:
-        if model.kind != KIND_HISTORY or "label" not in model.heads:
-            raise ModelError(f"a history model (label head) is needed, got a {model.kind!r} model")
-        self.model = model
-        self.tokenizer = tokenizer_for(model.dictionary, model.jieba_total, model.metadata.get("user_words", []))
-        self.text_cols: list[str] = list(model.metadata.get("text_cols", ["text"]))
-        self._uses_title = any(b.spec.field != FIELD_TEXT for b in model.blocks)
-
-    def predict(self, text: str, title: str = "") -> LabelPrediction:
-        """The label of one message (`title` only matters for models trained with several text columns)."""
-        head = self.model.heads["label"]
-        norm = normalize(text)
-        if not has_content(norm) and not has_content(normalize(title)):
-            return LabelPrediction(head.classes[0], 0.0, (), ())
-        doc = prepare(
-            self.tokenizer,
-            text,
-            title=title if self._uses_title else "",
-            max_chars=self.model.max_chars,
-            hmm=self.model.hmm,
-            normalized=norm,
-            rules=[],
-        )
-        row = self.model.vectorize(doc)
-        p = self.model.probabilities(self.model.decision(row), "label")
-        order = np.argsort(-p, kind="stable")
-        evidence: list[str] = []
-        if len(row.idx):
-            # A history model has hundreds of thousands of features: check the few strongest lazily.
-            everything = np.arange(len(row.idx))
-            contrib = self.model.contributions(row, "label", int(order[0]))
-            lookup = _SpanLookup(doc, 2)
-            for k in np.argsort(-contrib, kind="stable")[:30]:
-                if contrib[k] <= 0 or len(evidence) >= 5:
-                    break
-                spec, term = self.model.term(row, int(everything[k]))
-                if not _explains(spec, term):
-                    continue
-                span = lookup.find(spec.source, term)
-                if span is not None and text[span[0] : span[1]] not in evidence:
-                    evidence.append(text[span[0] : span[1]])
-        return LabelPrediction(
-            label=head.classes[order[0]],
-            confidence=round(float(p[order[0]]), 4),
-            candidates=tuple(Candidate(head.classes[i], round(float(p[i]), 4)) for i in order[:TOP_K]),
-            evidence=tuple(evidence),
-        )
+        return top_spans(self.model, row, eligible, contrib, lookup, top)
 
 
 def _renormalise(p: np.ndarray) -> np.ndarray:

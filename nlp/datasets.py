@@ -1,4 +1,4 @@
-"""Reading labelled messages: the project's complaint JSONL and any city's history table (CSV or JSONL).
+"""Reading labelled messages: the project's message JSONL and any city's history table (CSV or JSONL).
 
 Errors name the file and line, so an operator can fix the data rather than read a traceback.
 """
@@ -16,6 +16,9 @@ from typing import Any
 
 from nlp.builtin import TRAIN_FILE
 from nlp.model import NO_UNIT
+from nlp.types import INTENTS
+
+INTENT_COMPLAINT = "complaint"
 
 
 class DataError(ValueError):
@@ -32,18 +35,34 @@ class Record:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def read_complaints(path: Path = TRAIN_FILE) -> list[Record]:
-    """The project's JSONL examples: `text`, `category`, `unit` (null → NO_UNIT)."""
+def read_messages(path: Path = TRAIN_FILE) -> list[Record]:
+    """The project's JSONL examples (see nlp/data/GUIDE.md): `text`, `intent` (default complaint), `category`
+    (required for a complaint, ignored otherwise), `unit` (null → NO_UNIT), `units` (default [unit])."""
     records = []
     for lineno, obj in _jsonl(path):
-        text, category = obj.get("text"), obj.get("category")
-        if not isinstance(text, str) or not isinstance(category, str):
-            raise DataError(f"{path}:{lineno}: needs string fields 'text' and 'category'")
+        text, intent = obj.get("text"), obj.get("intent") or INTENT_COMPLAINT
+        if not isinstance(text, str):
+            raise DataError(f"{path}:{lineno}: needs a string field 'text'")
+        if intent not in INTENTS:
+            raise DataError(f"{path}:{lineno}: 'intent' must be one of {', '.join(INTENTS)}, not {intent!r}")
+        category = obj.get("category")
+        if intent == INTENT_COMPLAINT and not isinstance(category, str):
+            raise DataError(f"{path}:{lineno}: a complaint needs a string field 'category'")
         unit = obj.get("unit")
         if unit is not None and not isinstance(unit, str):
             raise DataError(f"{path}:{lineno}: 'unit' must be a string or null")
-        extra = {k: v for k, v in obj.items() if k not in ("text", "category", "unit")}
-        records.append(Record(text, {"category": category, "unit": unit or NO_UNIT}, extra=extra))
+        units = obj.get("units")
+        if units is None:
+            units = [unit] if unit else []
+        if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+            raise DataError(f"{path}:{lineno}: 'units' must be a list of unit codes")
+        labels = {"intent": intent, "unit": unit or NO_UNIT}
+        if intent == INTENT_COMPLAINT:
+            labels["category"] = str(category)
+        extra = {k: v for k, v in obj.items() if k not in ("text", "intent", "category", "unit", "units")}
+        extra["units"] = list(units)
+        extra["line"] = lineno
+        records.append(Record(text, labels, extra=extra))
     return records
 
 
@@ -86,7 +105,7 @@ def read_table(path: Path, *, text_cols: Sequence[str], label_cols: Sequence[str
         labels = {c: str(row.get(c) or "").strip() for c in label_cols}
         if not text or not all(labels.values()):
             continue
-        extra = {"id": row.get("id"), "line": lineno}
+        extra = {"id": row.get("id"), "line": lineno, "body": "。".join(p for p in parts[1:] if p)}
         records.append(Record(text, labels, title=parts[0] if len(text_cols) > 1 else "", extra=extra))
     if not checked:
         raise DataError(f"{path}: no rows")
@@ -108,12 +127,11 @@ def _csv_rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
         yield reader.line_num, row
 
 
-def complaint_groups(records: Sequence[Record]) -> dict[str, list[str]]:
-    """Per head, the phrase group of each example (from the data's `group` field; unique if absent)."""
-    out: dict[str, list[str]] = {"category": [], "unit": []}
+def message_groups(records: Sequence[Record]) -> list[str]:
+    """The group of each example for grouped cross-validation: its author's `voice` (so held-out scores measure
+    a writer the model has never read), or the example alone when it has none (e.g. a console correction)."""
+    out = []
     for i, record in enumerate(records):
-        group = record.extra.get("group")
-        pair = group if isinstance(group, list) and len(group) == 2 else [f"#{i}", f"#{i}"]
-        out["category"].append(str(pair[0]))
-        out["unit"].append(str(pair[1]))
+        voice = record.extra.get("voice")
+        out.append(f"voice:{voice}" if isinstance(voice, str) and voice else f"#{i}")
     return out

@@ -24,6 +24,7 @@ from nlp.text import normalize
 
 SOURCE_WORDS = "words"
 SOURCE_CHARS = "chars"
+SOURCE_SYMBOLS = "symbols"  # emoji, punctuation (👍, 😂, ？, ！) and the length class, unseen by character n-grams
 SOURCE_RULES = "rules"  # every explicit-rule token
 SOURCE_UNIT_RULES = "unit_rules"  # unit mentions only (named/svc/neg/last/contrast)
 SOURCE_CUE_RULES = "cue_rules"  # category cue words only
@@ -157,6 +158,20 @@ def char_terms(segments: Iterable[tuple[int, str]], min_n: int, max_n: int) -> l
     return terms
 
 
+# Upper bounds of the length classes: a greeting or an insult is short, a complaint rarely is.
+_LENGTH_CLASSES = (6, 15, 40, 100)
+
+
+def symbol_terms(segments: Iterable[tuple[int, str]]) -> list[str]:
+    """Every character outside the word runs that is not a space (emoji, punctuation, symbols), and one term
+    for the message's length class (len:1 under 6 characters … len:5 from 100 on)."""
+    segments = list(segments)
+    length = sum(len(segment) for _offset, segment in segments)
+    length_class = 1 + sum(length >= bound for bound in _LENGTH_CLASSES)
+    symbols = [ch for _offset, segment in segments for ch in WORD_RUN.sub("", segment) if not ch.isspace()]
+    return [*symbols, f"len:{length_class}"]
+
+
 def block_terms(block: BlockSpec, doc: Prepared) -> list[str]:
     """The terms of one feature block for one prepared message."""
     if block.source == SOURCE_RULES:
@@ -171,4 +186,6 @@ def block_terms(block: BlockSpec, doc: Prepared) -> list[str]:
         return word_terms(doc.words[block.field], block.min_n, block.max_n)
     if block.source == SOURCE_CHARS:
         return char_terms(doc.segments[block.field], block.min_n, block.max_n)
+    if block.source == SOURCE_SYMBOLS:
+        return symbol_terms(doc.segments[block.field])
     raise ValueError(f"unknown feature source {block.source!r}")

@@ -40,12 +40,16 @@ class HeadRecipe:
     stack: tuple[BaseLearner, ...] = ()
     inner_folds: int = 3
     meta_c: float = 1.0
+    # "balanced" weighs each class by the inverse of its frequency (a rare intent is not drowned by complaints).
+    class_weight: str | None = None
+    # A plain head's view of the shared blocks: multipliers by block name (1 when absent), folded into its weights.
+    weights: tuple[tuple[str, float], ...] = ()
 
 
-def _svc(c: float) -> Any:
+def _svc(c: float, class_weight: str | None = None) -> Any:
     from sklearn.svm import LinearSVC
 
-    return LinearSVC(C=c, random_state=SEED, max_iter=5000)
+    return LinearSVC(C=c, random_state=SEED, max_iter=5000, class_weight=class_weight)
 
 
 def _stacked_scores(model: Any, x: sp.csr_matrix) -> np.ndarray:
@@ -135,10 +139,12 @@ class LinearHead:
         return np.asarray(x @ self.coef) + self.intercept
 
 
-def _fit_learner(kind: str, c: float, x: sp.csr_matrix, y: np.ndarray, n_classes: int) -> LinearHead:
+def _fit_learner(
+    kind: str, c: float, x: sp.csr_matrix, y: np.ndarray, n_classes: int, class_weight: str | None = None
+) -> LinearHead:
     """LinearSVC or ComplementNB as a linear layer (ComplementNB's log-likelihoods are linear in x too)."""
     if kind == "svc":
-        coef, intercept = _stacked_coef(_svc(c).fit(x, y))
+        coef, intercept = _stacked_coef(_svc(c, class_weight).fit(x, y))
         return LinearHead(coef, intercept)
     from sklearn.naive_bayes import ComplementNB
 
@@ -182,14 +188,21 @@ def _fit_head(
 ) -> LinearHead:
     n_classes = int(y.max()) + 1
     if not recipe.stack:
-        head = _fit_learner("svc", recipe.c, x, y, n_classes)
+        scale = None
+        if recipe.weights:
+            table = dict(recipe.weights)
+            scale = _block_scaling(block_names, block_sizes, [(b, table.get(b, 1.0)) for b in block_names])
+            x = (x @ sp.diags(scale)).tocsr()
+        head = _fit_learner("svc", recipe.c, x, y, n_classes, recipe.class_weight)
         if calibrate:
             oof = np.zeros((len(y), n_classes))
             for train_rows, test_rows in folds(y, 5, groups):
-                oof[test_rows] = _fit_learner("svc", recipe.c, x[train_rows], y[train_rows], n_classes).scores(
-                    x[test_rows]
-                )
+                oof[test_rows] = _fit_learner(
+                    "svc", recipe.c, x[train_rows], y[train_rows], n_classes, recipe.class_weight
+                ).scores(x[test_rows])
             head.temperature = fit_temperature(oof, y)
+        if scale is not None:  # scores on the shared, unscaled features stay the same
+            head.coef = head.coef * scale[:, None]
         return head
     from sklearn.linear_model import LogisticRegression
 

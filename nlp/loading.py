@@ -25,8 +25,8 @@ from nlp.model import TextModel
 from nlp.model import read_metadata
 from nlp.specs import CategorySpec
 from nlp.specs import UnitSpec
+from nlp.specs import options_from_config
 from nlp.specs import specs_from_config
-from nlp.specs import thresholds_from_config
 
 logger = logging.getLogger(__name__)
 
@@ -89,19 +89,22 @@ def load_classifier(
     model_dir: Path | None = None,
     category_threshold: float,
     unit_threshold: float,
+    **thresholds: float,
 ) -> Classifier:
-    """A ready classifier (tokenizer initialised, model loaded), building the default model if needed."""
+    """A ready classifier (tokenizer initialised, model loaded), building the default model if needed.
+
+    `thresholds` are the classifier's other thresholds (corruption_threshold, possible_corruption_threshold).
+    """
     model = ensure_model(units, categories, model_dir)
-    return Classifier(model, units, categories, category_threshold=category_threshold, unit_threshold=unit_threshold)
+    return Classifier(
+        model, units, categories, category_threshold=category_threshold, unit_threshold=unit_threshold, **thresholds
+    )
 
 
 def load_classifier_from_config(city: Any, *, model_dir: Path | None = None) -> Classifier:
     """`load_classifier` with units, categories and thresholds taken from a `CityConfig`."""
     units, categories = specs_from_config(city)
-    category_threshold, unit_threshold = thresholds_from_config(city)
-    return load_classifier(
-        units, categories, model_dir=model_dir, category_threshold=category_threshold, unit_threshold=unit_threshold
-    )
+    return load_classifier(units, categories, model_dir=model_dir, **options_from_config(city))
 
 
 def load_label_classifier(model_dir: Path) -> LabelClassifier:

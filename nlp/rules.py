@@ -152,6 +152,8 @@ def rule_tokens(unit_hits: Sequence[Hit], cue_hits: Iterable[Hit], text: str = "
     """The explicit evidence as model features: one token per mention, keyed by code, not by wording.
 
     Keying by code lets a city add an alias to config.yaml and have the model weigh it like the others.
+    Each mention also gives a token whatever its unit (any:named, any:svc): a service being used says
+    "this happened at a window" for every unit, not only for those the examples happen to cover.
     When several units are named, the last one and any named after a contrast (可是, 但是, 结果 ...) get
     extra tokens, so the model can learn which of them a story is about.
     """
@@ -160,9 +162,9 @@ def rule_tokens(unit_hits: Sequence[Hit], cue_hits: Iterable[Hit], text: str = "
         if hit.negated:
             tokens.append(f"neg:{hit.code}")
         elif hit.kind == KIND_SERVICE:
-            tokens.append(f"svc:{hit.code}")
+            tokens += [f"svc:{hit.code}", "any:svc"]
         else:
-            tokens.append(f"named:{hit.code}")
+            tokens += [f"named:{hit.code}", "any:named"]
     named = [h for h in unit_hits if not h.negated and h.kind != KIND_SERVICE]
     if len({h.code for h in named}) > 1:
         tokens.append(f"last:{named[-1].code}")
@@ -173,3 +175,28 @@ def rule_tokens(unit_hits: Sequence[Hit], cue_hits: Iterable[Hit], text: str = "
     for hit in cue_hits:
         tokens.append(f"negcue:{hit.code}" if hit.negated else f"cue:{hit.code}")
     return tokens
+
+
+# The `multi` head's classes: does each unit the message mentions have its own grievance?
+MULTI = "multi"
+SINGLE = "single"
+
+
+def mentioned_codes(tokens: Iterable[str]) -> list[str]:
+    """The units a message points at without negation (named or through a service word), in order, once each."""
+    codes: list[str] = []
+    for token in tokens:
+        kind, _, code = token.partition(":")
+        if kind in ("named", "svc") and code not in codes:
+            codes.append(code)
+    return codes
+
+
+# A clause that turns (“小王很耐心，可她们科长……”): what follows is what the message is really about.
+_TURN = re.compile(r"(?:^|[，。！？；,.!?;\s])(?:但是|但|可是|可|不过|只是|就是|然而|可惜|偏偏|结果)")
+
+
+def turn_position(normalized: str) -> int | None:
+    """Where the first clause-initial turn (但是, 可是, 不过, 只是 …) after the opening begins, or None."""
+    match = _TURN.search(normalized, 1)
+    return match.start() if match else None

@@ -55,3 +55,16 @@ def thresholds_from_config(city: Any) -> tuple[float, float]:
     """(category_threshold, unit_threshold) from `city.nlp`."""
     nlp = city.nlp
     return float(nlp.category_threshold), float(nlp.unit_threshold)
+
+
+def options_from_config(city: Any) -> dict[str, float]:
+    """Every threshold of `city.nlp` as keyword arguments of `Classifier`; the corruption thresholds may be
+    absent (an older configuration object), and then the classifier's defaults apply."""
+    nlp = city.nlp
+    category_threshold, unit_threshold = thresholds_from_config(city)
+    options = {"category_threshold": category_threshold, "unit_threshold": unit_threshold}
+    for name in ("corruption_threshold", "possible_corruption_threshold"):
+        value = getattr(nlp, name, None)
+        if value is not None:
+            options[name] = float(value)
+    return options

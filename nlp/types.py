@@ -23,7 +23,8 @@ class Classification:
     `category`/`unit` are the best codes (unit is None when nothing points at any unit); `units` lists every
     unit with its own grievance, strongest first (two or more: the dialog offers to split); the candidate
     lists are sorted best first; `evidence` holds whole words or cue phrases taken from the text itself;
-    `triage` is True when confidence is below the configured thresholds.
+    `triage` is True when confidence is below the configured thresholds, and also for a possible bribe
+    (`extra["possible_corruption"]`: 吃拿卡要 likely enough to look at, not likely enough to file as such).
     """
 
     category: str

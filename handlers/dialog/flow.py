@@ -350,7 +350,9 @@ def build_draft(slots: Slots, env: DialogEnv, classify: Callable[[str], Classifi
         category=category,
         unit=slots.unit,
         classification=c,
-        triage=slots.unit is None or not category_sure,
+        # A possible bribe (吃拿卡要 likely enough to look at, not enough to file as such) is placed by the triage
+        # desk, never sent to 纪委 or a unit on a guess; a QR scan fixes the unit, not this.
+        triage=slots.unit is None or not category_sure or bool(c.extra.get("possible_corruption")),
         unit_source=slots.unit_source if slots.unit else None,
         window=slots.window,
         place=slots.place,

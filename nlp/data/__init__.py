@@ -1,1 +1,1 @@
-"""The project's own labelled complaints (train.jsonl, test.jsonl) and the script that writes them."""
+"""The project's own labelled messages: the authored corpus (authored.jsonl) and its held-out set (heldout.jsonl)."""

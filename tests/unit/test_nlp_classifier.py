@@ -1,9 +1,8 @@
-"""The complaint classifier on the project's own model (trained once per session from nlp/data into a
+"""The message classifier on the project's own model (trained once per session from nlp/data into a
 temporary directory, exactly as a fresh clone builds it)."""
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -15,8 +14,9 @@ from nlp import Classification
 from nlp import Classifier
 from nlp import load_classifier
 from nlp import specs_from_config
-from nlp.builtin import TEST_FILE
-from nlp.evaluation import evaluate
+from nlp.builtin import HELDOUT_FILE
+from nlp.heldout import evaluate_messages
+from nlp.heldout import heldout_records
 from nlp.loading import default_model_dir
 from nlp.loading import ensure_model
 from nlp.loading import stale_reason
@@ -112,7 +112,6 @@ def test_service_words_imply_the_unit(clf: Classifier, text: str, unit: str) -> 
         ("乱罚款，罚了两百块也不给开票", "abuse"),
         ("电话打了一上午没人接，去了窗口也没人", "access"),
         ("工作人员一问三不知，还把我的名字录错了", "incompetence"),
-        ("建议周末也开放几个窗口，上班族请不了假", "other"),
     ],
 )
 def test_clear_behaviour_categories(clf: Classifier, text: str, category: str) -> None:
@@ -120,6 +119,12 @@ def test_clear_behaviour_categories(clf: Classifier, text: str, category: str) -
     _check_shape(text, result)
     assert result.category == category
     assert result.category_candidates[0].code == category
+
+
+def test_a_suggestion_is_not_a_complaint(clf: Classifier) -> None:
+    # Once filed under the category "other"; now the intent says what it is.
+    result = clf.classify("建议周末也开放几个窗口，上班族请不了假")
+    assert result.intent == "suggestion"
 
 
 def test_negated_unit_is_suppressed(clf: Classifier) -> None:
@@ -158,6 +163,7 @@ def test_empty_and_emoji_only_input(clf: Classifier, text: str) -> None:
     result = clf.classify(text)
     assert (result.category, result.unit, result.triage) == ("other", None, True)
     assert result.confidence == 0.0 and result.evidence == ()
+    assert (result.intent, result.intent_confidence, result.units) == ("chitchat", 0.0, ())
 
 
 def test_very_long_input_is_fast_and_still_finds_names_in_the_middle(clf: Classifier) -> None:
@@ -198,14 +204,15 @@ def test_unit_added_to_config_after_training_is_found_by_name(model_dir: Path) -
 
 
 def test_held_out_set_scores_do_not_regress(clf: Classifier) -> None:
-    rows = [json.loads(line) for line in TEST_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
-    results = [clf.classify(r["text"]) for r in rows]
-    for row, result in zip(rows[:200], results[:200], strict=True):
-        _check_shape(row["text"], result)
-    category = evaluate([r["category"] for r in rows], [res.category for res in results])
-    unit = evaluate([r["unit"] or "none" for r in rows], [res.unit or "none" for res in results])
-    assert category.macro_f1 > 0.65
-    assert unit.macro_f1 > 0.75
+    """A guard against regressions, far below what the model scores (nlp/data/README.md), never a target."""
+    records = heldout_records(UNITS, CATEGORIES, HELDOUT_FILE)
+    for record in records[:200]:
+        _check_shape(record.text, clf.classify(record.text))
+    summary = evaluate_messages(clf, records).summary
+    assert summary["n"] == 734
+    assert summary["intent_accuracy"] > 0.85 and summary["complaint_recall"] > 0.9
+    assert summary["category_macro_f1"] > 0.75
+    assert summary["unit_accuracy"] > 0.85
 
 
 def test_missing_model_is_trained_and_saved_then_loaded_without_training(
@@ -255,3 +262,23 @@ def test_numpy_inference_reproduces_the_linear_model(clf: Classifier, model_dir:
     assert np.allclose(model.decision(row), expected)
     p = model.probabilities(expected, "category")
     assert abs(p.sum() - 1) < 1e-9
+
+
+def test_inference_needs_neither_scikit_learn_nor_scipy(model_dir: Path) -> None:
+    """A worker loads the model and classifies with numpy alone (scikit-learn's import costs over a second)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from pathlib import Path; from bot.settings import load_city_config\n"
+        "from nlp import load_classifier_from_config\n"
+        "c = load_classifier_from_config(load_city_config(), model_dir=Path(sys.argv[1]))\n"
+        "r = c.classify('房管局的人收了红包才给办证')\n"
+        "assert r.intent and r.units, r\n"
+        "print(sorted(m for m in ('sklearn', 'scipy', 'joblib') if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(model_dir)], check=True, capture_output=True, text=True, cwd=root
+    )
+    assert out.stdout.strip() == "[]"

@@ -12,7 +12,7 @@ from flask.testing import FlaskCliRunner
 
 from bot.cli.nlp import nlp_cli
 from bot.settings import load_city_config
-from nlp.builtin import TEST_FILE
+from nlp.builtin import HELDOUT_FILE
 from nlp.loading import ensure_model
 from nlp.model import read_metadata
 from nlp.specs import specs_from_config
@@ -56,6 +56,8 @@ def test_classify_json_lines_with_bad_lines_reported_not_fatal(runner: FlaskCliR
     assert [o["id"] for o in out] == ["a1", 2, 7, 4, "a5", "a6"]
     first = out[0]
     assert set(first) >= {"id", "category", "unit", "confidence", "triage", "evidence", "candidates"}
+    assert set(first) >= {"intent", "intent_confidence", "units", "possible_corruption"}
+    assert (first["intent"], first["units"]) == ("complaint", ["cgs"]) and 0 < first["intent_confidence"] <= 1
     assert (first["category"], first["unit"], first["triage"]) == ("discipline", "cgs", False)
     assert first["candidates"]["unit"][0] == {
         "code": "cgs",
@@ -65,6 +67,7 @@ def test_classify_json_lines_with_bad_lines_reported_not_fatal(runner: FlaskCliR
     assert "error" in out[1] and "error" in out[2] and "error" in out[3]
     assert out[4]["unit"] == "gaj"
     assert (out[5]["category"], out[5]["unit"], out[5]["triage"]) == ("other", None, True)
+    assert (out[5]["intent"], out[5]["intent_confidence"], out[5]["units"]) == ("chitchat", 0.0, [])
 
 
 def test_classify_refuses_a_missing_model_directory(runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -75,18 +78,24 @@ def test_classify_refuses_a_missing_model_directory(runner: FlaskCliRunner, tmp_
 
 def test_eval_reports_metrics_and_confusion(runner: FlaskCliRunner, model_dir: Path, tmp_path: Path) -> None:
     sample = tmp_path / "sample.jsonl"
-    sample.write_text("".join(TEST_FILE.read_text(encoding="utf-8").splitlines(keepends=True)[:120]), encoding="utf-8")
+    lines = HELDOUT_FILE.read_text(encoding="utf-8").splitlines(keepends=True)[:120]
+    sample.write_text("".join(lines), encoding="utf-8")
+    complaints = sum(json.loads(line)["intent"] == "complaint" for line in lines)
     result = runner.invoke(args=["nlp", "eval", str(sample), "--model", str(model_dir)])
     assert result.exit_code == 0, result.output
-    assert "sample.jsonl category" in result.stdout and "sample.jsonl unit" in result.stdout
+    for head in ("intent", "category", "unit"):
+        assert f"sample.jsonl {head}" in result.stdout
+    assert "吃拿卡要   recall" in result.stdout and "named" in result.stdout and "implied" in result.stdout
     assert "macro-F1=" in result.stdout and "confusion" in result.stdout and "precision" in result.stdout
     as_json = runner.invoke(args=["nlp", "eval", str(sample), "--model", str(model_dir), "--json"])
     report = json.loads(as_json.stdout)
-    assert set(report) == {"category", "unit"}
-    for head in report.values():
-        assert head["n"] == 120 and 0 <= head["macro_f1"] <= 1
+    assert set(report) == {"score", "summary", "intent", "category", "unit"}
+    assert report["summary"]["n"] == 120 and report["summary"]["complaints"] == complaints
+    for name in ("intent", "category", "unit"):
+        head = report[name]
+        assert head["n"] == (complaints if name == "category" else 120) and 0 <= head["macro_f1"] <= 1
         assert len(head["confusion"]) == len(head["labels"])
-        assert sum(map(sum, head["confusion"])) == 120
+        assert sum(map(sum, head["confusion"])) == head["n"]
         assert set(head["per_class"]) == set(head["labels"])
 
 
@@ -114,7 +123,8 @@ def test_train_history_then_classify_and_eval_with_it(runner: FlaskCliRunner, tm
     args = ["nlp", "train", "--data", str(data), "--text-col", "title,body", "--label-col", "label"]
     result = runner.invoke(args=[*args, "--out", str(out), "--cv", "3"])
     assert result.exit_code == 0, result.output
-    assert "3-fold stratified CV: macro-F1" in result.stdout
+    assert "3-fold near-duplicate-grouped CV: macro-F1" in result.stdout
+    assert "baseline (char 1-4-gram TF-IDF + LinearSVC, same folds)" in result.stdout
     assert "saved history model" in result.stdout
     assert "[nlp]" in result.stderr  # progress goes to stderr
     assert read_metadata(out)["label_col"] == "label"

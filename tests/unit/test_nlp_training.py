@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from nlp.crossval import cross_validate_history
+from nlp.crossval import history_groups
 from nlp.evaluation import evaluate
 from nlp.evaluation import format_report
 from nlp.features import BlockSpec
@@ -22,7 +23,7 @@ from nlp.training import DataError
 from nlp.training import Record
 from nlp.training import count_blocks
 from nlp.training import fit_blocks
-from nlp.training import read_complaints
+from nlp.training import read_messages
 from nlp.training import read_table
 from nlp.training import train_history_model
 from nlp.training import transform
@@ -93,11 +94,30 @@ def test_read_table_names_missing_columns(history_csv: Path) -> None:
         read_table(history_csv, text_cols=["content"], label_cols=["label"])
 
 
-def test_read_complaints_reports_the_bad_line(tmp_path: Path) -> None:
+def test_read_messages_reports_the_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text('{"text": "车管所", "category": "access", "unit": "cgs"}\n{"text": 5}\n', encoding="utf-8")
     with pytest.raises(DataError, match=r"bad.jsonl:2"):
-        read_complaints(path)
+        read_messages(path)
+    path.write_text('{"text": "谢谢", "intent": "thanks"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"bad.jsonl:1: 'intent' must be one of"):
+        read_messages(path)
+    path.write_text('{"text": "窗口没人", "intent": "complaint", "unit": null}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"bad.jsonl:1: a complaint needs"):
+        read_messages(path)
+
+
+def test_read_messages_defaults_a_correction_row_to_a_complaint(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    rows = [
+        {"text": "窗口没人", "category": "access", "unit": "zwfw", "source": "correction"},
+        {"text": "谢谢民警", "intent": "praise", "category": None, "unit": "gaj", "units": ["gaj"], "voice": "v1"},
+    ]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    first, second = read_messages(path)
+    assert first.labels == {"intent": "complaint", "unit": "zwfw", "category": "access"}
+    assert first.extra["units"] == ["zwfw"] and first.extra["source"] == "correction"
+    assert second.labels == {"intent": "praise", "unit": "gaj"}  # no category: not the category head's business
 
 
 def _train(path: Path) -> TextModel:
@@ -135,9 +155,13 @@ def test_history_model_with_two_labels_and_one_text_column(tmp_path: Path) -> No
 
 def test_history_cross_validation(history_csv: Path) -> None:
     records = read_table(history_csv, text_cols=["title", "body"], label_cols=["label"])
-    report = cross_validate_history(records, text_cols=["title", "body"], label_col="label", n_folds=3)
-    assert report.n == len(records)
-    assert report.macro_f1 > 0.8
+    result = cross_validate_history(records, text_cols=["title", "body"], label_col="label", n_folds=3)
+    assert result.report.n == len(records) and result.report.macro_f1 > 0.8
+    assert result.baseline is not None and result.baseline.n == len(records)
+    grouped = cross_validate_history(
+        records, text_cols=["title", "body"], label_col="label", n_folds=3, groups=history_groups(records)
+    )
+    assert grouped.report.n == len(records)
 
 
 def test_training_is_deterministic_across_runs_and_hash_seeds(history_csv: Path, tmp_path: Path) -> None:
@@ -202,8 +226,8 @@ def test_evaluate_matches_scikit_learn() -> None:
 
 def test_export_check_passes_on_the_training_matrix_and_catches_a_mismatch(history_csv: Path) -> None:
     from nlp.features import prepare
+    from nlp.fitting import _check_export
     from nlp.tokenizer import tokenizer_for
-    from nlp.training import _check_export
 
     model = _train(history_csv)
     records = read_table(history_csv, text_cols=["title", "body"], label_cols=["label"])
