@@ -4,7 +4,7 @@ number (or to the right answer when no case is right), and what the system under
 Each conversation is written as a person talks — corrections, fear, praise, questions, traditional characters,
 numbers in words — not as the prompts ask. Run it on any checkout to compare before and after:
 
-    .venv/bin/python bench/conversations.py [--json FILE]
+    .venv/bin/python bench/conversations.py [--json FILE] [--show NAME-PART]
 
 It builds a fresh app on a temporary SQLite database with a fixed clock (Friday 27 November 2026, 10:00 Beijing).
 """
@@ -42,7 +42,7 @@ class Conversation:
 
     name: str
     turns: tuple[str, ...]  # a turn starting with "@SCAN " is a QR scan of that scene
-    want: str  # what a good outcome is: "case:<unit>:<category>", "kind:<kind>:<unit>", "none" (no case)
+    want: str  # a good outcome: "case:<unit>:<category>", "kind:<kind>:<unit>", "none" (no case); "+" between two
     when: str = "记不清"  # their answer when asked when it happened
     unit: str = "不确定"  # their answer when asked which unit
     detail: str = "就是这些"  # their answer to "能再具体一点吗"
@@ -53,11 +53,11 @@ ANSWERS = (
     (r"哪里做得不好|哪里不满意", lambda c: "态度不好"),
     (r"能再具体|具体说说", lambda c: c.detail),
     (r"什么时候发生|是哪天发生|没看明白时间", lambda c: c.when),
-    (r"分成两件", lambda c: "1"),
+    (r"要分成两件", lambda c: "1"),
     (r"您反映的是“.+”吗", lambda c: "是"),
-    (r"哪个单位", lambda c: c.unit),
+    (r"反映的是哪个单位|是哪个单位？", lambda c: c.unit),
     (r"匿名还是实名|回复 1（匿名）", lambda c: "1"),
-    (r"照片|材料", lambda c: "没有"),
+    (r"有照片|材料，现在可以|还有材料", lambda c: "没有"),
     (r"核对|“确认”提交", lambda c: "确认"),
     (r"说完了", lambda c: "说完了"),
     (r"想：\s*1\. 反映问题|您是想", lambda c: "1"),
@@ -144,7 +144,7 @@ CONVERSATIONS = (
     Conversation(
         "two units, two grievances",
         ("在社保局办退休，社保局让我去医保局开证明，医保局窗口的人态度很差还骂人",),
-        "case:rsj:obstruction",
+        "case:rsj:obstruction+case:ybj:attitude",
         when="上周一",
     ),
     Conversation(
@@ -168,6 +168,7 @@ CONVERSATIONS = (
 
 def run_one(app, wechat: WeChat, db_url: str, conv: Conversation, openid: str) -> dict[str, object]:  # type: ignore[no-untyped-def]
     replies: list[str] = []
+    transcript: list[tuple[str, str]] = []
     turns_to_case = None
     said = list(conv.turns)
     i = 0
@@ -185,20 +186,24 @@ def run_one(app, wechat: WeChat, db_url: str, conv: Conversation, openid: str) -
         else:
             reply = wechat.text(turn, openid)
         replies.append(reply or "")
+        transcript.append((turn, reply or ""))
         if re.search(r"ZY\d{10}", reply or ""):
             turns_to_case = i
     engine = make_engine(db_url)
     with engine.connect() as conn:
         cols = "kind, respondent_unit, category" if _has_kind(conn) else "'complaint', respondent_unit, category"
-        found = conn.execute(sa.text(f"SELECT {cols} FROM cases ORDER BY id DESC LIMIT 1")).first()
+        found = conn.execute(sa.text(f"SELECT {cols} FROM cases ORDER BY id")).all()
     engine.dispose()
+    # Every case the conversation left, in order ("+" between two): a split report is two cases.
     got = (
-        "none"
-        if found is None
-        else (f"case:{found[1]}:{found[2]}" if found[0] in ("complaint", None) else f"kind:{found[0]}:{found[1]}")
+        "+".join(
+            f"case:{unit}:{category}" if kind in ("complaint", None) else f"kind:{kind}:{unit}"
+            for kind, unit, category in found
+        )
+        or "none"
     )
     return {"name": conv.name, "turns": i, "turns_to_case": turns_to_case, "want": conv.want,
-            "got": got, "right": got == conv.want, "last_reply": replies[-1][:60]}  # fmt: skip
+            "got": got, "right": got == conv.want, "last_reply": replies[-1][:60], "transcript": transcript}  # fmt: skip
 
 
 def _has_kind(conn) -> bool:  # type: ignore[no-untyped-def]
@@ -208,6 +213,7 @@ def _has_kind(conn) -> bool:  # type: ignore[no-untyped-def]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", dest="json_out", default=None)
+    parser.add_argument("--show", default="", help="print the turns of the conversations whose name contains this")
     args = parser.parse_args()
     results = []
     for n, conv in enumerate(CONVERSATIONS):
@@ -223,6 +229,11 @@ def main() -> int:
     for r in results:
         print(f"{r['name']:<{width}}  turns {r['turns']}  case at {r['turns_to_case'] or '-'}  "
               f"{'OK ' if r['right'] else 'NO '} want {r['want']:<28} got {r['got']}")  # fmt: skip
+    for r in results:
+        if args.show and args.show in str(r["name"]):
+            print(f"--- {r['name']}")
+            for said, reply in r["transcript"]:  # type: ignore[attr-defined]
+                print(f"  市民: {said}\n  回复: {reply}")
     print(f"{sum(bool(r['right']) for r in results)} of {len(results)} understood as a person meant")
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")

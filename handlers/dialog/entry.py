@@ -18,6 +18,7 @@ from handlers.dialog.flow import prompt
 from handlers.dialog.flow import reminder
 from handlers.dialog.intents import QueryCommand
 from handlers.dialog.intents import SupplementCommand
+from handlers.dialog.intents import without_lead_in
 from handlers.dialog.matchers import is_complaint
 from handlers.dialog.turn import Turn
 from handlers.dialog.turn import end
@@ -67,7 +68,7 @@ def start_draft(turn: Turn, slots: Slots, *acks: str, text: str | None = None) -
     if turn.media is not None:
         add_evidence(slots, turn.media)
     if text:
-        append_text(slots, text)
+        append_text(slots, without_lead_in(text))
         if is_enough(slots, turn.classify(slots.text), turn.city):
             slots.text_done = True
             return advance(turn, slots, *acks)

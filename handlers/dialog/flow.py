@@ -53,7 +53,11 @@ def is_enough(slots: Slots, c: Classification, city: CityConfig) -> bool:
     # points at no unit anyone could act on, and is asked one clarifying question.
     sure = c.unit is not None and (c.unit_explicit or c.unit_confidence >= THIN_UNIT_FLOOR)
     unit = slots.unit if slots.unit is not None else (c.unit if sure else None)
-    behaviour = (c.category_confidence or c.confidence) >= city.nlp.category_threshold and bool(c.evidence)
+    # A possible bribe ("要送点东西才给批") is something to act on even while its category is unsure.
+    behaviour = bool(c.evidence) and (
+        (c.category_confidence or c.confidence) >= city.nlp.category_threshold
+        or bool(c.extra.get("possible_corruption"))
+    )
     return n >= 30 or (n >= 10 and unit is not None and behaviour)
 
 

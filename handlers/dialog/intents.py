@@ -63,7 +63,8 @@ _CONTINUE = _words("继续", "接着", "继续填写", "接着填", "接着说",
 _DONE = _words(
     "说完了", "说完", "没有了", "没了", "好了", "就这些", "就这样", "完了", "结束", "完成", "就这么多", "没别的",
     "没有别的", "没有其他", "差不多", "可以了", "行了", "发完了", "发完", "讲完了", "讲完", "没有", "ok", "好", "好的",
-    "没有要补充的", "没有补充", "没什么了", "没啥了", "不说了", "就说这么多",
+    "没有要补充的", "没有补充", "没什么了", "没啥了", "不说了", "就说这么多", "就是这些", "就是这样", "就这些了",
+    "没别的了", "其他没有了", "其他没了", "别的没有了", "就这么些",
 )  # fmt: skip
 _NONE = _words(
     "没有", "没", "无", "好了", "发完了", "发完", "没有了", "没了", "就这些", "没有照片", "没有材料", "没有证据", "没拍",
@@ -340,6 +341,14 @@ _FIX_BARE = re.compile(
 )
 _FIX_IDENTITY = re.compile(r"^(?:我要|改成|改为|还是|换成|我想|我选|选)?(?P<x>匿名|实名)(?:反映|吧|了|的)*$")
 _MAX_CORRECTION = 40
+# A story that opens with a repair of what was said before ("不对，是昨天去…"): the repair words are not the story.
+_STORY_LEAD = re.compile(rf"^(?:(?:{_LEAD_WORDS}|不是)[，,。.！!、\s]*)+(?:是|而是)?[，,\s]*")
+
+
+def without_lead_in(text: str) -> str:
+    """The story without a leading "不对，我说错了，是…" (what is left when that is all there is)."""
+    rest = _STORY_LEAD.sub("", text.strip(), count=1).strip()
+    return rest if meaningful_length(rest) >= 2 else text
 
 
 @dataclass(frozen=True, slots=True)

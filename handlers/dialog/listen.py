@@ -107,6 +107,35 @@ def _answer(turn: Turn, kind: str, text: str, c: Classification) -> DialogResult
     return end(turn, f"{say(city, 'chitchat', account=city.city.account_name)}\n{city.texts.menu}")
 
 
+def scanned_first_words(turn: Turn) -> tuple[str, Classification] | None:
+    """The first words after a window QR scan (a draft with the unit and no story yet) when they are not a report:
+    "很好，办得很快，点个赞" praises that window, it opens no case against it."""
+    state = turn.state
+    if state is None or state.stage is not Stage.COLLECT_TEXT or state.slots.text.strip() or not state.slots.unit:
+        return None
+    found = first_intent(turn)
+    return None if found is None or found[0] == "ask" else found
+
+
+def on_scanned_first_words(turn: Turn, found: tuple[str, Classification]) -> DialogResult:
+    from handlers.dialog.flow import ask_again
+
+    kind, c = found
+    slots = turn.slots()
+    text = turn.text or ""
+    if kind == "praise":
+        window = slots.window or find_window(simplified(text))
+        return _record_praise(turn, text, slots.unit, window, find_person(text))
+    if kind in ("chitchat", "abuse"):  # the scan still stands: one line, then the question again
+        line = say(turn.city, "abuse_reply" if kind == "abuse" else "chitchat", account=turn.city.city.account_name)
+        return ask_again(turn, slots, Stage.COLLECT_TEXT, line)
+    if kind == "suggestion":
+        return end(turn, say(turn.city, "suggestion_thanks"), feedback=Feedback("suggestion", text, unit=slots.unit))
+    if kind == "consult":
+        return end(turn, consult_answer(turn.city, slots.unit, text), handler="on_consult")
+    return _answer(turn, kind, text, c)
+
+
 def on_intent_choice(turn: Turn, choice: int) -> DialogResult:
     slots = turn.slots()
     text = slots.pending_text or ""

@@ -123,6 +123,7 @@ _DRAFT_TAIL: tuple[Handler, ...] = (
 TRANSITIONS: dict[Stage, Sequence[Handler]] = {
     Stage.COLLECT_TEXT: (
         *_DRAFT_HEAD,
+        (listen.scanned_first_words, listen.on_scanned_first_words),
         (done, steps.on_text_done),
         (smalltalk_or_thanks, steps.on_smalltalk_in_draft),
         (any_text, steps.on_description),

@@ -6,8 +6,6 @@ Which callback runs in which state is declared in `handlers.dialog.states`. Pure
 
 from __future__ import annotations
 
-import dataclasses
-
 from handlers.dialog.entry import limit_text
 from handlers.dialog.entry import media_ack
 from handlers.dialog.entry import over_limit
@@ -26,6 +24,7 @@ from handlers.dialog.flow import when_label
 from handlers.dialog.intents import Contact
 from handlers.dialog.intents import compact
 from handlers.dialog.intents import meaningful_length
+from handlers.dialog.split import split_drafts
 from handlers.dialog.turn import Turn
 from handlers.dialog.turn import end
 from handlers.dialog.turn import go
@@ -278,8 +277,7 @@ def on_confirm(turn: Turn, _: object) -> DialogResult:
         return go(turn, Stage.REVIEW, slots, limit_text(turn, "limit_reached_review"), handler="limit")
     draft = build_draft(slots, turn.env, turn.classify)
     if len(slots.split_units) >= 2:
-        first = dataclasses.replace(draft, unit=slots.split_units[0], unit_source="named")
-        second = dataclasses.replace(draft, unit=slots.split_units[1], unit_source="named", window=None)
+        first, second = split_drafts(draft, slots.split_units, turn.city, turn.classify)
         return end(turn, submitted_reply(first, turn.env, second), submit=first, also_submit=second)
     return end(turn, submitted_reply(draft, turn.env), submit=draft)
 
