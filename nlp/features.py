@@ -12,8 +12,7 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
-
-import jieba
+from typing import Protocol
 
 from nlp.rules import Lexicon
 from nlp.rules import rule_tokens
@@ -21,6 +20,13 @@ from nlp.text import WORD_RUN
 from nlp.text import fold_digits
 from nlp.text import model_segments
 from nlp.text import normalize
+
+
+class Tokenizes(Protocol):
+    """What `prepare` needs of a tokenizer: `jieba.Tokenizer.tokenize` (nlp.tokenizer.Segmenter, or jieba's own)."""
+
+    def tokenize(self, text: str, HMM: bool = ...) -> Iterable[tuple[str, int, int]]: ...  # noqa: N803
+
 
 SOURCE_WORDS = "words"
 SOURCE_CHARS = "chars"
@@ -72,7 +78,7 @@ def is_wordlike(token: str) -> bool:
 
 
 def prepare(
-    tokenizer: jieba.Tokenizer,
+    tokenizer: Tokenizes,
     text: str,
     *,
     title: str = "",
@@ -102,7 +108,7 @@ def prepare(
     return Prepared(norm, segments, words, rules or [])
 
 
-def _tokens(tokenizer: jieba.Tokenizer, segments: list[tuple[int, str]], hmm: bool) -> list[tuple[str, int, int]]:
+def _tokens(tokenizer: Tokenizes, segments: list[tuple[int, str]], hmm: bool) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for offset, segment in segments:
         # A space between segments/tokens breaks word pairs (see word_terms); keep a marker for it.

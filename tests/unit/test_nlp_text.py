@@ -149,7 +149,7 @@ def test_tokenizer_is_our_own_instance_with_city_words_and_a_private_cache() -> 
     texts = ["我在车管所换驾照，工作人员态度很差", "提取公积金要跑好几趟"]
     dictionary = prune_dictionary(texts)
     text = "".join(f"{w} {f}\n" for w, f in dictionary.items())
-    tok = tokenizer_for(text, 60_101_967, ["不动产登记中心", "换驾照"])
+    tok = tokenizer_for(text, 60_101_967, ["不动产登记中心", "换驾照"]).jieba
     assert tok is not jieba.dt
     assert "换驾照" in tok.FREQ and "换驾照" not in jieba.dt.FREQ
     assert list(tok.cut("去不动产登记中心", HMM=False)) == ["去", "不动产登记中心"]
