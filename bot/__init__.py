@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from flask import Flask
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import logs
@@ -49,6 +50,7 @@ def create_app(
         n = settings.env.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.session_interface = _CookieFirst()
     rt: Runtime = build_runtime(settings)
     if clock is not None:
         rt.clock = clock
@@ -79,6 +81,16 @@ def create_app(
     console.init_app(app)
     cli.init_app(app)
     return app
+
+
+class _CookieFirst(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, minus the signer Flask builds on every request: a request without the cookie
+    (every WeChat push) gets the empty session it would have got anyway."""
+
+    def open_session(self, app, request):  # type: ignore[no-untyped-def]
+        if self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def _calendar_follows_imports() -> None:
