@@ -34,26 +34,33 @@ def _category(rt: Runtime, code: str) -> str:
     return found.name if found else "其他"
 
 
+def _on_officials(session: orm.Session, rt: Runtime, unit: str | None, *, kind: str, summary: str, on_date: date,
+                  source: str, now: datetime, ref: str) -> int:  # fmt: skip
+    """One automatic entry on each official of `unit` (at most once per `ref`); the entries added."""
+    return sum(
+        dossier_repo.add(
+            session=session,
+            official_id=o.id,
+            on_date=on_date,
+            kind=kind,
+            summary=summary,
+            source=source,
+            origin="auto",
+            recorded_by=SYSTEM,
+            now=now,
+            ref=ref,
+        )  # fmt: skip
+        for o in rt.settings.city.officials_of(unit)
+    )
+
+
 def on_escalation(session: orm.Session, rt: Runtime, case: Case, now: datetime, *, seq: int,
                   note: str | None = None) -> int:  # fmt: skip
     """A 督办 of a case about a unit: one entry on each official of the unit. Returns the entries added."""
     city = rt.settings.city
     summary = rules.escalation_summary(city.unit_name(case.respondent_unit), _category(rt, case.category), note)
-    return sum(
-        dossier_repo.add(
-            session=session,
-            official_id=o.id,
-            on_date=_day(rt, now),
-            kind="escalation",
-            summary=summary,
-            source=rules.AUTO_SOURCE,
-            origin="auto",
-            recorded_by=SYSTEM,
-            now=now,
-            ref=f"escalate:{case.id}:{seq}",
-        )  # fmt: skip
-        for o in city.officials_of(case.respondent_unit)
-    )
+    return _on_officials(session, rt, case.respondent_unit, kind="escalation", summary=summary, on_date=_day(rt, now),
+                         source=rules.AUTO_SOURCE, now=now, ref=f"escalate:{case.id}:{seq}")  # fmt: skip
 
 
 def on_overdue(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> int:
@@ -61,21 +68,8 @@ def on_overdue(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> 
     city = rt.settings.city
     summary = rules.overdue_summary(city.unit_name(case.respondent_unit), _category(rt, case.category))
     deadline = case.answer_due.isoformat() if case.answer_due else "-"
-    return sum(
-        dossier_repo.add(
-            session=session,
-            official_id=o.id,
-            on_date=_day(rt, now),
-            kind="overdue",
-            summary=summary,
-            source=rules.AUTO_SOURCE,
-            origin="auto",
-            recorded_by=SYSTEM,
-            now=now,
-            ref=f"overdue:{case.id}:{deadline}",
-        )  # fmt: skip
-        for o in city.officials_of(case.respondent_unit)
-    )
+    return _on_officials(session, rt, case.respondent_unit, kind="overdue", summary=summary, on_date=_day(rt, now),
+                         source=rules.AUTO_SOURCE, now=now, ref=f"overdue:{case.id}:{deadline}")  # fmt: skip
 
 
 def on_accountability(session: orm.Session, rt: Runtime, case: Case, records: list[AccountabilityRecord],
@@ -111,18 +105,5 @@ def record_unit_assessment(session: orm.Session, rt: Runtime, *, unit: str, on_d
         raise KeyError(unit)
     at = now or rt.now()
     summary = rules.assessment_summary(city.unit_name(unit), title.strip(), result.strip())
-    return sum(
-        dossier_repo.add(
-            session=session,
-            official_id=o.id,
-            on_date=on_date,
-            kind="assessment",
-            summary=summary,
-            source=source[: rules.MAX_SOURCE],
-            origin="auto",
-            recorded_by=SYSTEM,
-            now=at,
-            ref=f"assessment:{ref}"[:80],
-        )  # fmt: skip
-        for o in city.officials_of(unit)
-    )
+    return _on_officials(session, rt, unit, kind="assessment", summary=summary, on_date=on_date,
+                         source=source[: rules.MAX_SOURCE], now=at, ref=f"assessment:{ref}"[:80])  # fmt: skip

@@ -300,21 +300,18 @@ def _needs_touch(view: turn_repo.SenderView, *, message: bool, now: datetime) ->
     return view.last_message_at is None or view.last_message_at < now - TOUCH_GRANULARITY
 
 
+def _claim(session: orm.Session, msg: InboundMessage, now: datetime) -> int | None:
+    """The push's row in the exactly-once ledger; None when it was recorded before (a retry)."""
+    return inbound_repo.claim(session=session, msg_key=msg.key, msg_id=msg.msg_id, msg_type=msg.msg_type,
+                              event=msg.event, pseudonym=msg.pseudonym, created_at=msg.created_at, received_at=now)  # fmt: skip
+
+
 def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
     started = time.perf_counter()
     now = rt.now()
     try:
         with rt.db.transaction() as session:
-            record_id = inbound_repo.claim(
-                session=session,
-                msg_key=msg.key,
-                msg_id=msg.msg_id,
-                msg_type=msg.msg_type,
-                event=msg.event,
-                pseudonym=msg.pseudonym,
-                created_at=msg.created_at,
-                received_at=now,
-            )
+            record_id = _claim(session, msg, now)
             if record_id is None:
                 stored = inbound_repo.get(session=session, msg_key=msg.key)
                 assert stored is not None
@@ -354,16 +351,7 @@ def _dead_letter_crash(rt: Runtime, msg: InboundMessage, plaintext: str, exc: Ex
     """Keep the push (so it can be replayed, not lost) and give the citizen a polite answer."""
     reply = rt.settings.city.texts.error
     with rt.db.transaction() as session:
-        record_id = inbound_repo.claim(
-            session=session,
-            msg_key=msg.key,
-            msg_id=msg.msg_id,
-            msg_type=msg.msg_type,
-            event=msg.event,
-            pseudonym=msg.pseudonym,
-            created_at=msg.created_at,
-            received_at=now,
-        )
+        record_id = _claim(session, msg, now)
         if record_id is None:  # a concurrent copy of the same push succeeded meanwhile
             stored = inbound_repo.get(session=session, msg_key=msg.key)
             assert stored is not None
