@@ -189,7 +189,8 @@ def close_by_hand(rt: Runtime, survey_id: int, *, now: datetime) -> tuple[Survey
         if now < survey.opens_at:
             raise SurveyRefused(f"问卷 {survey_id} 尚未开始（{survey.opens} 开始），不能结束")
         added = close(session, rt, survey, now)
-        session.expunge(survey)
+        session.flush()
+        session.expunge(survey)  # the caller reads it after the transaction
     log.info("survey %s closed by hand, %d 活档案 entries", survey_id, added)
     return survey, added
 
@@ -224,9 +225,12 @@ def unit_scores(session: orm.Session, rt: Runtime, start: datetime, end: datetim
     if not surveys:
         return {}
     scale = {s.id: [i for i, q in enumerate(s.questions) if q.get("kind") == "scale5"] for s in surveys}
+    units = {s.id: set(s.units) for s in surveys}
     totals: dict[str, list[float]] = {}
     respondents: dict[str, int] = {}
     for survey_id, unit, answers in repo.responses(session=session, survey_ids=list(scale)):
+        if unit not in units[survey_id]:
+            continue
         levels = [a for i in scale[survey_id] if i < len(answers) and isinstance(a := answers[i], int) and 1 <= a <= 5]
         if not levels:
             continue
