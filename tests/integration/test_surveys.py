@@ -67,7 +67,7 @@ def create(app, tmp_path: Path, text: str = SURVEY, name: str = "survey.yaml") -
     path.write_text(text, "utf-8")
     result = cli(app, "survey", "create", "--file", str(path))
     assert result.exit_code == 0, result.output
-    return int(result.output.split()[-1])
+    return int(result.stdout.split()[-1])  # the new id is the last word on stdout
 
 
 def audience(wechat: WeChat, clock: Clock) -> None:
@@ -118,7 +118,8 @@ def test_send_invites_by_message_inside_the_window_by_template_outside_and_never
     survey_id = create(app, tmp_path)
     result = cli(app, "survey", "send", str(survey_id))
     assert result.exit_code == 0, result.output
-    assert "对象 3 人，本次邀请 3 人（消息 1，模板消息 2）" in result.output  # not ELSEWHERE (gaj is not surveyed)
+    assert "对象 3 人，本次邀请 3 人（消息 1，模板消息 2）" in result.stdout  # not ELSEWHERE (gaj is not surveyed)
+    assert "[survey] invited 3/3 citizens" in result.stderr  # progress, as other long jobs show it
     got = invitations(db_url)
     inside, outside, scanner = (got[pseudonym(app, o)] for o in (INSIDE, OUTSIDE, SCANNER))
     assert pseudonym(app, ELSEWHERE) not in got
