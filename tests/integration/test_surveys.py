@@ -313,3 +313,31 @@ def test_the_office_creates_a_survey_in_the_console_and_reads_its_results(  # ty
     assert supervisor.get(f"/console/surveys/{survey_id}").status_code == 403
     assert supervisor.post("/console/surveys", {"source": SURVEY}).status_code == 403
     assert rows(db_url, "SELECT count(*) FROM surveys") == [(1,)]
+
+
+def test_in_the_survey_a_satisfied_word_answers_it_never_a_case_and_a_stop_is_for_good(  # type: ignore[no-untyped-def]
+    app, wechat: WeChat, clock: Clock, db_url: str, tmp_path: Path
+) -> None:
+    from bot.service import casework
+    from storage import cases as cases_repo
+
+    number = file_complaint(wechat, BDC, INSIDE)
+    rt = runtime(app)
+    with rt.db.transaction() as s:
+        case = cases_repo.by_number(session=s, number=number)
+        assert case is not None
+        casework.act(s, rt, case, "sign", actor="system", now=clock.now)
+        casework.act(s, rt, case, "reply", actor="sup_bdc", now=clock.now, note="已约谈窗口工作人员并致歉")
+    assert rows(db_url, f"SELECT state FROM cases WHERE number = '{number}'") == [("rating",)]
+    survey_id = create(app, tmp_path)
+    cli(app, "survey", "send", str(survey_id))
+    wechat.text("开始", INSIDE)
+    assert "第2题" in (wechat.text("满意", INSIDE) or "")  # the survey's answer …
+    assert rows(db_url, f"SELECT state FROM cases WHERE number = '{number}'") == [("rating",)]  # … not the case's
+    assert "不会再打扰" in (wechat.text("停止", INSIDE) or "")
+    assert [bool(d) for (d,) in rows(db_url, "SELECT declined FROM survey_invitations")] == [True]
+    assert "第1题" not in (wechat.text("开始", INSIDE) or "")  # declined: never brought up again
+    assert "本次邀请 0 人" in cli(app, "survey", "send", str(survey_id)).stdout
+    assert rows(db_url, "SELECT count(*) FROM survey_responses") == [(0,)]
+    # The case's own rating still works as before.
+    assert "感谢您的评价" in (wechat.text("1A", INSIDE) or "")
