@@ -29,6 +29,7 @@ INTERVALS = {
     "dialogs": 300,
     "evidence": 120,
     "digest": 300,
+    "surveys": 300,
     "retention": 3600,
     "audit_checkpoint": 3600,
 }

@@ -45,7 +45,7 @@ class WechatOptions(_Strict):
     timestamp_window_seconds: int = Field(default=300, ge=30, le=3600)
     max_body_bytes: int = Field(default=65536, ge=1024, le=1048576)
     api_timeout_seconds: float = Field(default=10, gt=0, le=60)
-    # Template-message ids by kind (case_update, supervisor_notice); the field keys each template must have are
+    # Template-message ids by kind (case_update, supervisor_notice, survey_invite); the field keys each template must have are
     # documented in config.yaml. template_url: the page a citizen's template message opens (no case id in it).
     templates: dict[str, str] = {}
     template_url: str | None = Field(default=None, pattern=r"^https?://")

@@ -21,6 +21,7 @@ from handlers.binding import BindCheck
 from handlers.cases_view import CaseSummary
 from handlers.config import CityConfig
 from handlers.dialog import handle as dialog_handle
+from handlers.dialog.intents import parse_scene
 from handlers.dialog.types import CaseDraft
 from handlers.dialog.types import DialogEnv
 from handlers.dialog.types import DialogState
@@ -28,6 +29,8 @@ from handlers.dialog.types import Feedback
 from handlers.dialog.types import Slots
 from handlers.dialog.types import Stage
 from handlers.dialog.types import Supplement
+from handlers.dialog.types import SurveyAnswer
+from handlers.dialog.types import SurveyStop
 from handlers.dialog.types import WindowRating
 from handlers.followup import RATING_NUDGE
 from handlers.followup import Followup
@@ -68,6 +71,28 @@ class RateWindow:
     """A 好差评 rating of a window; with a reason (a 差评), it opens a review case; the reply may hold its number."""
 
     rating: WindowRating
+
+
+@dataclass(frozen=True, slots=True)
+class RecordScan:
+    """A window or rating QR code scanned: the citizen dealt with this unit (a 民意调查's audience)."""
+
+    unit: str
+    window: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSurvey:
+    """A citizen's answers about one unit of a survey: stored apart from who they are, once."""
+
+    answer: SurveyAnswer
+
+
+@dataclass(frozen=True, slots=True)
+class StopSurvey:
+    """不参加 / 停止: the invitations are declined."""
+
+    stop: SurveyStop
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +224,10 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
             return Step(None, outcome="ignored")
         if msg.event == "subscribe":
             effects.append(SetSubscribed(True))
+        if msg.event in ("subscribe", "scan"):
+            scanned = parse_scene(msg.event_key, ctx.city) or parse_scene(msg.event_key, ctx.city, key="rate")
+            if scanned is not None:
+                effects.append(RecordScan(*scanned))
     elif msg.msg_type not in _KNOWN_MESSAGES:
         return Step(texts.unsupported, outcome="unsupported")
 
@@ -212,9 +241,10 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
     if supervisor is not None and msg.msg_type != "event":
         return _supervisor(text, ctx, supervisor)
 
-    if text and msg.msg_type in ("text", "voice"):
+    state = ctx.dialog_state()
+    in_survey = state is not None and state.stage is Stage.SURVEY  # a 满意 there answers the survey, not a case
+    if text and msg.msg_type in ("text", "voice") and not in_survey:
         follow = ctx.followup()
-        state = ctx.dialog_state()
         if follow is not None and follow.kind == "rating":
             rating = parse_rating(text)
             if rating is not None:
@@ -243,6 +273,10 @@ def dispatch(msg: InboundMessage, ctx: Context) -> Step:
         effects.append(RecordFeedback(result.feedback))
     if result.window_rating is not None:
         effects.append(RateWindow(result.window_rating))
+    if result.survey_answer is not None:
+        effects.append(AnswerSurvey(result.survey_answer))
+    if result.survey_stop is not None:
+        effects.append(StopSurvey(result.survey_stop))
     effects.extend(AppendSupplement(s) for s in result.supplements)
     return Step(result.reply or None, outcome=result.outcome, effects=tuple(effects))
 

@@ -60,6 +60,10 @@ STAFF_EVENT_LABELS: dict[str, str] = {
     "bulletin_edit": "修改通报",
     "bulletin_approve": "审核发布通报",
     "bulletin_withdraw": "撤回通报",
+    "view_surveys": "查看问卷列表",
+    "view_survey": "查看问卷结果",
+    "survey_create": "新建问卷",
+    "survey_close": "结束问卷",
 }
 TARGET_LABELS: dict[str, str] = {"ledger": "台帐", "digest": "周报", "all": "全部"}
 UNKNOWN = "其他操作"

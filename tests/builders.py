@@ -29,6 +29,8 @@ from handlers.dialog.types import DialogState
 from handlers.dialog.types import Slots
 from handlers.dialog.types import Stage
 from handlers.messages import InboundMessage
+from handlers.surveys import Question
+from handlers.surveys import SurveyInvite
 from handlers.textfit import utf8_len
 from nlp.types import Candidate
 from nlp.types import Classification
@@ -216,12 +218,12 @@ class Chat:
     classify: Callable[[str], Classification] | None = None
     state: DialogState | None = None
     results: list[DialogResult] = field(default_factory=list)
+    survey: SurveyInvite | None = None  # the citizen's open survey invitation, as bot/ would look it up
 
     def env(self) -> DialogEnv:
         classify = self.classify or FakeClassifier(city())
-        return DialogEnv(
-            now=self.now, city=city(), classify=classify, my_cases=self.my_cases, cases_today=self.cases_today
-        )
+        return DialogEnv(now=self.now, city=city(), classify=classify, my_cases=self.my_cases,
+                         cases_today=self.cases_today, survey_invite=lambda: self.survey)  # fmt: skip
 
     def send(self, msg: InboundMessage) -> DialogResult:
         result = handle(self.state, msg, self.env())
@@ -252,6 +254,16 @@ class Chat:
     @property
     def last(self) -> DialogResult:
         return self.results[-1]
+
+
+def survey_invite(units: tuple[str, ...] = ("bdc",), survey_id: int = 7) -> SurveyInvite:
+    """An open invitation to a three-question survey: scale5, choice, text."""
+    questions = (
+        Question(text="您对该单位工作人员的服务态度是否满意？", kind="scale5"),
+        Question(text="您办理的业务是？", kind="choice", options=("登记", "查询", "其他")),
+        Question(text="您还有什么意见建议？", kind="text"),
+    )
+    return SurveyInvite(survey_id, "窗口单位民主评议", units, questions)
 
 
 # -- getting a conversation into a given stage ------------------------------------------------------------
@@ -293,6 +305,9 @@ def drive_to(stage: Stage, **chat: object) -> Chat:
         # Entered by handlers.dispatch after a 不满意 rating, not by a dialog turn.
         now = conversation.now
         conversation.state = DialogState(stage, Slots(supplement_case="ZY2611250001"), now, now)
+    elif stage is Stage.SURVEY:
+        conversation.survey = survey_invite()
+        conversation.say("开始")
     else:
         for step in _PATHS[stage]:
             conversation.send(text(step, at=conversation.now) if isinstance(step, str) else step)

@@ -83,6 +83,8 @@ def init_app(app: Flask) -> None:
     from bot.console import public
     from bot.console import reveals  # noqa: F401
     from bot.console import staff_admin  # noqa: F401
+    from bot.console import survey_page
+    from bot.console import surveys  # noqa: F401
     from bot.console import triage  # noqa: F401
     from bot.console import units  # noqa: F401
     from bot.console import views_case  # noqa: F401
@@ -103,5 +105,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(root_bp)
     app.register_blueprint(open311.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(survey_page.bp)
     # Open311 clients read JSON errors on every path under the API, unmatched ones (404/405) included.
     app.register_error_handler(HTTPException, open311.json_error_or_default)

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from bot.dev import demo_accountability
+from bot.dev import demo_surveys
 from bot.dev.demo_accounts import DEMO_CITIZENS
 from bot.dev.demo_accounts import DEMO_PREFIX
 from bot.dev.demo_accounts import bind_demo_supervisors
@@ -133,6 +134,7 @@ def remove_demo(rt: Runtime) -> int:
             session.execute(sa.delete(Case).where(Case.id.in_(ids)))
         session.execute(sa.delete(OutboxMessage).where(OutboxMessage.recipient.in_(pseudonyms)))
         session.execute(sa.delete(Dialog).where(Dialog.pseudonym.in_(pseudonyms)))
+        demo_surveys.remove(session, pseudonyms)
         session.execute(sa.delete(JobRun).where(JobRun.job == SEED_JOB))
     return len(ids)
 
@@ -337,6 +339,7 @@ def seed(rt: Runtime, *, weeks: int = 6, force: bool = False, rng_seed: int = 8)
                           result=f"{len(seeder.case_ids)} cases over {weeks} weeks")  # fmt: skip
     logins = seed_staff(rt, end)
     logins.append(demo_accountability.seed(rt, set(seeder.case_ids.values()), end))
+    logins.append(demo_surveys.seed(rt, end))
     report = SeedReport(
         seeded=True,
         cases=len(seeder.case_ids),

@@ -354,8 +354,9 @@ def bind_supervisor() -> Response:
 TEMPLATE_LABELS: dict[str, dict[str, str]] = {
     "case_update": {"character_string1": "工单编号", "phrase2": "办理状态", "thing3": "办理说明", "time4": "更新时间"},
     "supervisor_notice": {"number1": "待处理", "number2": "已超期", "thing3": "提示", "time4": "通知时间"},
+    "survey_invite": {"thing1": "调查名称", "thing2": "评议对象", "time3": "截止日期"},
 }
-TEMPLATE_TITLES = {"case_update": "工单进度通知", "supervisor_notice": "督办提醒"}
+TEMPLATE_TITLES = {"case_update": "工单进度通知", "supervisor_notice": "督办提醒", "survey_invite": "问卷调查邀请"}
 
 
 def _render(message: dict[str, Any], templates: dict[str, str]) -> dict[str, Any]:

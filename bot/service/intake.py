@@ -24,6 +24,7 @@ from bot.service import accountability
 from bot.service import casework
 from bot.service import notify
 from bot.service import ratings
+from bot.service import survey_answers
 from bot.wechat.protocol import without_sender
 from handlers import accountability as acc
 from handlers import binding
@@ -45,6 +46,7 @@ from storage import dialogs
 from storage import inbound as inbound_repo
 from storage import outbox
 from storage import supervisors as sup_repo
+from storage import surveys as surveys_repo
 from storage import turn as turn_repo
 from storage.models import Case
 
@@ -168,6 +170,7 @@ class IntakeContext:
             classify=self._classify,
             my_cases=tuple(summary(c) for c in self._my_cases),
             cases_today=self._cases_today(),
+            survey_invite=lambda: survey_answers.invite_for(self.session, self.msg.pseudonym, self.now),
         )
 
 
@@ -191,6 +194,16 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
             review = ratings.rate_window(session, rt, effect.rating, msg.pseudonym, now)
             if review is not None:
                 reply = (reply or "").replace("{case_number}", review.number)
+        elif isinstance(effect, d.RecordScan):
+            surveys_repo.record_scan(session=session, pseudonym=msg.pseudonym, unit=effect.unit, window=effect.window,
+                                     at=now)  # fmt: skip
+        elif isinstance(effect, d.AnswerSurvey):
+            a = effect.answer  # never logged: who answered what stays apart
+            reply = (
+                survey_answers.answer_in_chat(session, rt, msg.pseudonym, a.survey_id, a.unit, a.answers, now) or reply
+            )
+        elif isinstance(effect, d.StopSurvey):
+            survey_answers.decline(session, msg.pseudonym, effect.stop.survey_id, effect.stop.units)
         elif isinstance(effect, d.RecordFeedback):
             case = casework.record_feedback(session, rt, effect.feedback, msg.pseudonym, now)
             log.info("%s recorded key=%s case=%s", effect.feedback.kind, msg.key, case.number)

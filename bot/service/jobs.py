@@ -155,6 +155,8 @@ def sweep_dialogs(rt: Runtime, now: datetime) -> str:
             )  # fmt: skip
         )
         for row in rows:
+            if isinstance(row.data, dict) and row.data.get("stage") == "survey":
+                continue  # a survey left half-answered is not a report to finish: the citizen is not nagged
             added = outbox.enqueue(
                 session=session,
                 key=f"draft:{row.pseudonym}:{row.updated_at.isoformat()}",
@@ -202,6 +204,12 @@ def _audit_checkpoint(rt: Runtime, now: datetime) -> str:
     return write_checkpoint(rt, now)
 
 
+def _surveys(rt: Runtime, now: datetime) -> str:
+    from bot.service.surveys import sweep
+
+    return sweep(rt, now)
+
+
 def _digest(rt: Runtime, now: datetime) -> str:
     from bot.service.digest import send_weekly
 
@@ -216,6 +224,7 @@ JOBS: dict[str, tuple[Callable[[Runtime, datetime], str], Callable[[datetime, tz
     "dialogs": (sweep_dialogs, _minute),
     "evidence": (_evidence, None),
     "digest": (_digest, None),  # its weekly ledger entry is taken inside send_weekly
+    "surveys": (_surveys, _minute),  # close at the closing time (民主测评 → 活档案), mix answers, old scans
     "retention": (_retention, _day),
     "audit_checkpoint": (_audit_checkpoint, _day),
 }

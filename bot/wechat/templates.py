@@ -112,6 +112,14 @@ def render_template(
             "time4": _value(_local_time(now, tz), 20),
         }
         url = fields.get("link")
+    elif kind == "survey_invite":
+        # 民意调查: the survey, the units it asks about, its last day, and the citizen's signed link — nothing else.
+        data = {
+            "thing1": _value(fields.get("title"), 20),
+            "thing2": _value(fields.get("units"), 20),
+            "time3": _value(fields.get("closes"), 20),
+        }
+        url = fields.get("link")
     else:
         raise Unsendable(f"unknown template kind {kind!r}")
     if not template_id:

@@ -16,6 +16,7 @@ from handlers.dialog.intents import meaningful_length
 from handlers.dialog.listen import fear_split
 from handlers.dialog.states import ENTRY_POINTS
 from handlers.dialog.states import FALLBACKS
+from handlers.dialog.states import OWN_FALLBACKS
 from handlers.dialog.states import TIMEOUT
 from handlers.dialog.states import TRANSITIONS
 from handlers.dialog.states import Callback
@@ -52,6 +53,8 @@ def _handlers_for(turn: Turn) -> tuple[Handler, ...]:
         return (*FALLBACKS, *ENTRY_POINTS)
     if turn.expired:
         return (*FALLBACKS, *TIMEOUT)
+    if turn.state.stage in OWN_FALLBACKS:
+        return tuple(TRANSITIONS[turn.state.stage])
     return (*FALLBACKS, *TRANSITIONS[turn.state.stage])
 
 

@@ -23,6 +23,8 @@ from handlers.dialog.types import Stage
 from handlers.masking import mask_phone
 from handlers.masking import mask_text
 from handlers.routing import DISCIPLINE_LED
+from handlers.surveys import ask
+from handlers.surveys import questions_from
 from handlers.textfit import excerpt
 from handlers.texts import MEDIA_NAMES
 from handlers.texts import say
@@ -215,6 +217,10 @@ def prompt(stage: Stage, slots: Slots, env: DialogEnv) -> str:
     if stage is Stage.SPLIT:
         first, second = (city.unit_name(u) for u in slots.split_units[:2])
         return say(city, "split_offer", first=first, second=second)
+    if stage is Stage.SURVEY and slots.survey_units:
+        questions = questions_from(slots.survey_questions)
+        k = min(len(slots.survey_answers), len(questions) - 1)
+        return ask(questions[k], k + 1, len(questions))
     if stage is Stage.ASK_EVIDENCE and slots.window:
         return say(city, "ask_evidence_known_window")  # the window is known (QR, text): never asked again
     return say(city, stage.value)  # ask_when, ask_evidence, ask_identity, amend share their stage's name

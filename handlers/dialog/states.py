@@ -18,6 +18,7 @@ from handlers.dialog import entry as entry
 from handlers.dialog import listen
 from handlers.dialog import rating
 from handlers.dialog import steps as steps
+from handlers.dialog import survey
 from handlers.dialog.matchers import amend
 from handlers.dialog.matchers import amend_choice
 from handlers.dialog.matchers import any_event
@@ -83,6 +84,8 @@ FALLBACKS: Sequence[Handler] = (
 )
 
 ENTRY_POINTS: Sequence[Handler] = (
+    (survey.start, survey.on_start),
+    (survey.decline, survey.on_decline),
     (rating.rate_scene, rating.on_rate_scene),
     (scene, entry.on_scene),
     (subscribed, entry.on_subscribe),
@@ -220,6 +223,15 @@ TRANSITIONS: dict[Stage, Sequence[Handler]] = {
         (rating.reason, rating.on_reason),
         (anything, rating.on_no_reason),
     ),
+    # The survey answers its own 停止 (取消 included): the FALLBACKS are not tried in it (OWN_FALLBACKS).
+    Stage.SURVEY: (
+        (unsubscribed, entry.on_unsubscribe),
+        (silent_event, entry.on_silent_event),
+        (any_event, survey.on_leave),
+        (survey.stop, survey.on_stop),
+        (survey.answer, survey.on_answer),
+        (anything, survey.on_nudge),
+    ),
     Stage.SUPPLEMENT: (
         (done, entry.leave_supplement),
         (thanks, entry.leave_supplement),
@@ -228,6 +240,9 @@ TRANSITIONS: dict[Stage, Sequence[Handler]] = {
         (anything, steps.on_unsupported_in_draft),
     ),
 }
+
+# Stages whose table replaces the FALLBACKS: what 取消, 帮助 or a number mean there is the stage's own business.
+OWN_FALLBACKS = frozenset({Stage.SURVEY})
 
 
 def _check_machine() -> None:

@@ -50,6 +50,7 @@ class Stage(StrEnum):
     RATING_REASON = "rating_reason"  # after 不满意: what was wrong, attached to the 重办
     RATE_LEVEL = "rate_level"  # a rating QR was scanned: 5 非常满意 … 1 非常不满意
     RATE_REASON = "rate_reason"  # a 差评: what went wrong (becomes a review case)
+    SURVEY = "survey"  # 民意调查 in the chat: one question after another, unit by unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,11 @@ class Slots:
     rate_unit: str | None = None  # RATE_LEVEL / RATE_REASON: the window rated
     rate_window: str | None = None
     rate_level: int | None = None
+    survey_id: int | None = None  # SURVEY: the survey, its title and questions (as they were when it started)
+    survey_title: str | None = None
+    survey_questions: list[dict[str, Any]] = field(default_factory=list)
+    survey_units: list[str] = field(default_factory=list)  # the units still to answer; the first is asked now
+    survey_answers: list[Any] = field(default_factory=list)  # the answers about the first unit so far
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)} | self._lists()
@@ -121,6 +127,9 @@ class Slots:
             "listed": list(self.listed),
             "location": list(self.location) if self.location is not None else None,
             "evidence": [dict(e) for e in self.evidence],
+            "survey_questions": [dict(q) for q in self.survey_questions],
+            "survey_units": list(self.survey_units),
+            "survey_answers": list(self.survey_answers),
         }
 
     @classmethod
@@ -183,6 +192,9 @@ class DialogEnv:
     my_cases: Sequence[CaseSummary] = ()  # the citizen's own recent cases, newest first
     cases_today: int = 0  # cases this citizen submitted today
     max_reply_bytes: int = WECHAT_TEXT_MAX_BYTES
+    # The citizen's open survey invitation (handlers.surveys.SurveyInvite), looked up only when a message could
+    # start or decline one (开始 / 不参加): most turns never pay for the query.
+    survey_invite: Callable[[], Any] | None = None
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -230,6 +242,23 @@ class WindowRating:
 
 
 @dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    """A citizen's answers about one unit of a survey, to store apart from who they are (one answer each)."""
+
+    survey_id: int
+    unit: str
+    answers: tuple[Any, ...]  # aligned with the questions: level 1–5, option index, text, or None (skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyStop:
+    """不参加 / 停止: these invitations are never brought up again."""
+
+    survey_id: int
+    units: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Feedback:
     """A message that is not a report but is recorded: praise (counted for the unit) or a suggestion (for the
     office). Becomes a case of that kind, outside the complaint loop."""
@@ -252,6 +281,8 @@ class DialogResult:
     also_submit: CaseDraft | None = None
     feedback: Feedback | None = None
     window_rating: WindowRating | None = None
+    survey_answer: SurveyAnswer | None = None
+    survey_stop: SurveyStop | None = None
     supplements: tuple[Supplement, ...] = ()
     handler: str = ""  # which callback decided, for logs and tests (never content)
     outcome: str = "handled"  # handled | ignored | unsupported, as handlers.dispatch.Step counts them

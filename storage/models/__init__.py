@@ -44,6 +44,12 @@ from storage.models.staff import LoginFailure
 from storage.models.staff import StaffAccount
 from storage.models.staff import StaffEvent
 from storage.models.staff import SupervisorBinding
+from storage.models.surveys import QrScan
+from storage.models.surveys import Survey
+from storage.models.surveys import SurveyInvitation
+from storage.models.surveys import SurveyLink
+from storage.models.surveys import SurveyParticipation
+from storage.models.surveys import SurveyResponse
 
 __all__ = [
     "WindowRating",
@@ -84,4 +90,10 @@ __all__ = [
     "DigestIssue",
     "DossierEntry",
     "Bulletin",
+    "Survey",
+    "SurveyInvitation",
+    "SurveyParticipation",
+    "SurveyResponse",
+    "SurveyLink",
+    "QrScan",
 ]
