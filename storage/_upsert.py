@@ -41,10 +41,11 @@ def _statement(table: sa.Table, columns: tuple[str, ...], conflict: tuple[str, .
 
 
 def insert_ignore_returning(
-    session: orm.Session, table: sa.Table, values: dict[str, Any], conflict: list[str], returning: str
+    session: orm.Session | sa.Connection, table: sa.Table, values: dict[str, Any], conflict: list[str], returning: str
 ) -> Any | None:
     """Insert one row unless a row with the same `conflict` columns exists; the new row's `returning` column, or
-    None when nothing was inserted."""
+    None when nothing was inserted. A Connection (the session's own, `session.connection()`) skips the ORM's
+    per-statement work (autoflush, events) where nothing is pending: the webhook's hot path."""
     row = _with_defaults(table, values)
     stmt = _statement(table, tuple(row), tuple(conflict), table.c[returning].name)
     return session.execute(stmt, row).scalar()

@@ -26,7 +26,9 @@ def touch(*, session: orm.Session, pseudonym: str, openid: str, at: datetime, me
     One statement either way: this runs on every push.
     """
     if message:
-        session.execute(_TOUCH_MESSAGE, {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "at": at})
+        session.connection().execute(
+            _TOUCH_MESSAGE, {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "at": at}
+        )
     else:
         insert_ignore(
             session,

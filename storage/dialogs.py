@@ -24,7 +24,8 @@ _SAVE = sa.text(
 
 def save(*, session: orm.Session, pseudonym: str, data: dict[str, Any], at: datetime) -> None:
     """Insert or replace the draft in one statement (it is written on almost every push)."""
-    session.execute(_SAVE, {"pseudonym": pseudonym, "data": data, "at": at})
+    # Only ever written by this statement: no ORM object of this table can be pending, so no autoflush.
+    session.connection().execute(_SAVE, {"pseudonym": pseudonym, "data": data, "at": at})
 
 
 def clear(*, session: orm.Session, pseudonym: str) -> None:

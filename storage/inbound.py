@@ -29,7 +29,7 @@ def claim(
     waits for the winner's commit; on SQLite writers are serialised by BEGIN IMMEDIATE.
     """
     return insert_ignore_returning(  # type: ignore[no-any-return]
-        session,
+        session.connection(),  # the first statement of a turn: nothing to flush
         InboundRecord.__table__,  # type: ignore[arg-type]
         {
             "msg_key": msg_key,
@@ -59,7 +59,9 @@ _FINISH = (
 
 def finish(*, session: orm.Session, record_id: int, outcome: str, reply_text: str | None, at: datetime) -> None:
     """Store how a claimed push ended and the reply it got (what its retries will be answered with)."""
-    session.execute(_FINISH, {"record_id": record_id, "outcome": outcome, "reply_text": reply_text, "at": at})
+    session.connection().execute(
+        _FINISH, {"record_id": record_id, "outcome": outcome, "reply_text": reply_text, "at": at}
+    )
 
 
 def add_dead_letter(

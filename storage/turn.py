@@ -47,7 +47,8 @@ class SenderView:
 
 
 def sender_view(*, session: orm.Session, pseudonym: str) -> SenderView:
-    row = session.execute(_STMT, {"pseudonym": pseudonym}).one()
+    # On the session's connection: read before anything is written, no autoflush needed.
+    row = session.connection().execute(_STMT, {"pseudonym": pseudonym}).one()
     return SenderView(
         supervisor_id=row.supervisor_id,
         dialog=dict(row.data) if row.data is not None else None,
