@@ -104,3 +104,36 @@ def test_a_repair_at_the_start_and_that_is_all_never_enter_the_story(wechat: WeC
     case = _case(db_url, _number(wechat.text("确认", CITIZEN)))
     assert str(case["text"]).startswith("昨天去民政局办低保") and "不对" not in str(case["text"])
     assert "就是这些" not in str(case["text"])
+
+
+def test_a_rating_that_arrives_late_still_counts_until_the_case_closes(app, wechat: WeChat, clock, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    from bot.runtime import runtime
+    from tests.integration.test_cases_flow import bind
+    from tests.integration.test_time import bj
+    from tests.integration.test_time import run
+
+    clock.now = bj("2026-11-23T10:00")  # a Monday
+    numbers = []
+    for openid in (CITIZEN, "o_intent_late"):
+        wechat.text("今天上午在不动产登记中心办过户，窗口的人让我跑了三趟，态度很差", openid)
+        for answer in ("没有", "1"):
+            wechat.text(answer, openid)
+        numbers.append(_number(wechat.text("确认", openid)))
+    for number in numbers:
+        ((handler,),) = rows(db_url, f"SELECT a.supervisor_id FROM assignments a JOIN cases c ON c.id = a.case_id "
+                                     f"WHERE c.number = '{number}' AND a.role = 'handler'")  # fmt: skip
+        bind(app, wechat, handler, f"o_sup_{number}")
+        wechat.text(f"签收 {number}", f"o_sup_{number}")
+        wechat.text(f"回复 {number} 已核实，对窗口人员批评教育并当面致歉。", f"o_sup_{number}")
+    run(app, "2026-11-26T10:00")  # the rating reminder has gone; the citizen answers days later
+    runtime(app).clock = clock
+    clock.now = bj("2026-11-30T15:00")
+    assert "感谢您的评价" in (wechat.text("满意", CITIZEN) or "")
+    assert rows(db_url, f"SELECT state, rating_outcome FROM cases WHERE number = '{numbers[0]}'")[0][0] == "closed"
+    run(app, "2026-12-03T10:00")  # seven working days after the answer: the other case closes unrated
+    runtime(app).clock = clock
+    assert rows(db_url, f"SELECT state, rating_outcome FROM cases WHERE number = '{numbers[1]}'") == [("closed", None)]
+    clock.now = bj("2026-12-03T11:00")
+    late = wechat.text("满意", "o_intent_late") or ""
+    assert rows(db_url, f"SELECT rating_outcome FROM cases WHERE number = '{numbers[1]}'") == [(None,)]
+    assert late  # never silence; a word that can no longer rate is answered like any message
