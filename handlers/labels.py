@@ -21,6 +21,12 @@ EVENT_LABELS: dict[str, str] = {
     "accountability": "录入问责处理",
     "finding_confirm": "确认查实与问责",
     "finding_return": "退回查实与问责",
+    "verification": "录入核实整改情况",
+    "verification_confirm": "确认核实与整改",
+    "verification_return": "退回核实与整改",
+    "appeal": "申诉误评",
+    "appeal_upheld": "认定误评",
+    "appeal_rejected": "维持原评价",
     "bulletin_draft": "起草通报",
     "bulletin_edit": "修改通报",
     "bulletin_approve": "审核发布通报",
@@ -60,6 +66,15 @@ STAFF_EVENT_LABELS: dict[str, str] = {
     "bulletin_edit": "修改通报",
     "bulletin_approve": "审核发布通报",
     "bulletin_withdraw": "撤回通报",
+    "appeal": "申诉误评",
+    "appeal_upheld": "认定误评",
+    "appeal_rejected": "维持原评价",
+    "view_inspection": "查看暗访记录",
+    "record_inspection": "录入暗访记录",
+    "inspection_case": "暗访立案",
+    "view_inspection_photo": "查看暗访照片",
+    "ranking_approve": "审定月度排名",
+    "view_ranking": "查看月度排名",
 }
 TARGET_LABELS: dict[str, str] = {"ledger": "台帐", "digest": "周报", "all": "全部"}
 UNKNOWN = "其他操作"

@@ -73,7 +73,8 @@ for _blueprint in (bp, root_bp):
 
 
 def init_app(app: Flask) -> None:
-    from bot.console import auth  # noqa: F401  (routes are attached at import)
+    from bot.console import appeals  # noqa: F401  (routes are attached at import)
+    from bot.console import auth  # noqa: F401
     from bot.console import bulletins  # noqa: F401
     from bot.console import dashboard  # noqa: F401
     from bot.console import ledger  # noqa: F401
