@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
     from bot.cli.outbox import register as register_outbox
     from bot.console.appeals import ratings_cli
     from bot.console.corrections import corrections_cli
+    from bot.console.inspections import inspection_cli
     from bot.console.ledger import ledger_cli
     from bot.console.officials import dossier_cli
     from bot.console.open311 import open311_cli
@@ -75,7 +76,8 @@ def init_app(app: Flask) -> None:
 
     for command in (db_cli, chat, calendar_cli, case_cli, supervisor_cli, audit_cli, jobs_cli, scheduler_cmd,
                     digest_cmd, reconcile, deadletters_cli, nlp_cli, staff_cli, ledger_cli, open311_cli,
-                    corrections_cli, clock_cli, reveal_cli, dossier_cli, ratings_cli):  # fmt: skip
+                    corrections_cli, clock_cli, reveal_cli, dossier_cli, ratings_cli,
+                    inspection_cli):  # fmt: skip
         app.cli.add_command(command)
     register_outbox(app)
     register_demo(app)

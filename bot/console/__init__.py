@@ -77,6 +77,7 @@ def init_app(app: Flask) -> None:
     from bot.console import auth  # noqa: F401
     from bot.console import bulletins  # noqa: F401
     from bot.console import dashboard  # noqa: F401
+    from bot.console import inspections  # noqa: F401
     from bot.console import ledger  # noqa: F401
     from bot.console import officials  # noqa: F401
     from bot.console import open311

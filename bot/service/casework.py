@@ -82,10 +82,12 @@ def submit(
     channel: str = "wechat",
     kind: str = "complaint",
     answer_days: int | None = None,
+    actor: str = "citizen",
 ) -> Case:
     """Create the case from a finished draft as `handlers.case_plan` decides it: rows, routing, deadlines, notices.
 
-    A review (a 差评 to put right) passes kind="review" and its 整改 period as `answer_days` (working days)."""
+    A review (a 差评 to put right) passes kind="review" and its 整改 period as `answer_days` (working days); a case
+    opened from a 明查暗访 finding passes channel="inspection" and the inspector as `actor`."""
     city = rt.settings.city
     category, unit = known_category(city, draft.category), known_unit(city, draft.unit)
     pool = candidates(category=category, unit=unit, city=city)
@@ -129,7 +131,7 @@ def submit(
         session=session,
         case=case,
         at=now,
-        actor="citizen",
+        actor=actor,
         action="submit",
         from_state=None,
         to_state=CaseState.SUBMITTED,
