@@ -177,6 +177,9 @@ class Digest:
     findings: dict[str, int] = field(default_factory=dict)  # verdict code -> findings recorded in the period
     held: list[HeldLine] = field(default_factory=list)
     narrative: list[str] = field(default_factory=list)
+    # Units at the bottom of the monthly standing two months running (`talk_months`): flagged for 约谈.
+    talks: list[str] = field(default_factory=list)
+    talk_months: list[str] = field(default_factory=list)
 
     @property
     def ranked(self) -> list[UnitStats]:
@@ -218,6 +221,13 @@ def latest_slot(now: datetime, weekday: int, at: time, tz: tzinfo) -> datetime:
     return slot if slot <= local else slot - timedelta(days=7)
 
 
+def talk_line(d: Digest, city: CityConfig) -> str:
+    """约谈提醒: the units at the bottom of the monthly standing two months running."""
+    months = "、".join(f"{m[:4]}年{int(m[5:])}月" for m in d.talk_months)
+    names = "、".join(city.unit_name(u) for u in d.talks)
+    return f"约谈提醒：{names}连续两个月（{months}）月度排名末位，建议约谈其主要负责人。"
+
+
 def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) -> str:
     """The digest as text: the office's whole paper, a supervisor's own lines, or a unit head's figures."""
     tz = city.tz
@@ -256,6 +266,8 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
     if few:
         lines.append(f"件数不足 {d.min_cases} 件、未参与排名：" + "、".join(f"{city.unit_name(s.unit)}（{s.received}件）"
                                                                        for s in few))  # fmt: skip
+    if d.talks:
+        lines.append(talk_line(d, city))
     lines.append(f"查实率 {pct(d.substantiation_rate)}（查实情况 {sum(d.findings.values())} 件），问责 {d.held_count} 人次"
                  + ("：" if d.held else "。"))  # fmt: skip
     lines += [f"  {h.number} {city.unit_name(h.unit)} {describe_held(h)}" for h in d.held]

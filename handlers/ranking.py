@@ -60,6 +60,10 @@ NO_SURVEYS = "民意调查未启用，本项不计"
 ZERO_WEIGHT = "权重为 0，不计"
 
 
+class RankingError(ValueError):
+    """A request about the standing that cannot be carried out; the message is Chinese and safe to show."""
+
+
 @dataclass(frozen=True, slots=True)
 class UnitFigures:
     """What the database says about one unit in one month."""
@@ -260,3 +264,32 @@ def method_text(doc: Mapping[str, Any]) -> str:
     parts = "、".join(f"{COMPONENTS[k]} {weights.get(k, 0):g}" for k in COMPONENTS)
     return (f"得分 = 各项得分按权重加权平均（{parts}）；缺项按其余各项重新加权。样本不足 {doc.get('min_sample', 0)} "
             "的单位单列，不参与排名。")  # fmt: skip
+
+
+def parse_volumes(text: str, units: Iterable[str]) -> list[tuple[str, str, int]]:
+    """Service volumes from CSV (`unit,month,volume`; a header line and `#` comments allowed). A later line for the
+    same unit and month replaces an earlier one. :raises RankingError: naming the line (第 N 行)."""
+    known = set(units)
+    found: dict[tuple[str, str], int] = {}
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split(",")]
+        if [c.lower() for c in cells] == ["unit", "month", "volume"]:
+            continue
+        if len(cells) != 3:
+            raise RankingError(f"第 {n} 行：应为 unit,month,volume 三列")
+        unit, month, volume = cells
+        if unit not in known:
+            raise RankingError(f"第 {n} 行：未知单位 {unit}")
+        try:
+            parse_month(month)
+        except ValueError as exc:
+            raise RankingError(f"第 {n} 行：{exc}") from None
+        if not volume.isdigit():
+            raise RankingError(f"第 {n} 行：服务量应为非负整数，收到“{volume}”")
+        found[(unit, month)] = int(volume)
+    if not found:
+        raise RankingError("文件中没有服务量数据（格式：unit,month,volume）")
+    return [(u, m, v) for (u, m), v in found.items()]

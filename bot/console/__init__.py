@@ -83,6 +83,7 @@ def init_app(app: Flask) -> None:
     from bot.console import open311
     from bot.console import outcome  # noqa: F401
     from bot.console import public
+    from bot.console import ranking  # noqa: F401
     from bot.console import reveals  # noqa: F401
     from bot.console import staff_admin  # noqa: F401
     from bot.console import triage  # noqa: F401

@@ -173,3 +173,8 @@ def test_a_unit_appeals_two_poor_ratings_the_office_upholds_one_and_rejects_the_
     assert (window3["total"], window3["excluded_misjudged"], window3["satisfaction_rate"]) == (1, 1, 1.0)
     blob = json.dumps(summary, ensure_ascii=False)
     assert not any(p in blob for p in pseudonyms)
+    # …and from the monthly standing: two ratings (5 and 2: mean 3.5), and the 误评's review case is no complaint.
+    doc = json.loads(runner.invoke(args=["ranking", "--month", "2026-11", "--json"]).output)
+    (row,) = [r for r in doc["rows"] + doc["apart"] if r["unit"] == "bdc"]
+    assert (row["components"]["ratings"]["n"], row["components"]["ratings"]["value"]) == (2, 3.5)
+    assert row["components"]["complaints"]["n"] == 0
