@@ -157,6 +157,7 @@ def record_feedback(session: orm.Session, rt: Runtime, feedback: Any, pseudonym:
     case = cases_repo.create(
         session=session, number=number, now=now, pseudonym=pseudonym, state=CaseState.CLOSED, kind=feedback.kind,
         category="other", respondent_unit=unit, window=feedback.window, text=feedback.text, person=feedback.person,
+        search_text=mask_text(feedback.text),
         anonymous=True, unit_source="named" if unit else "triage", confidence=0.0, classification={}, triage=False,
         channel="wechat",
     )  # fmt: skip

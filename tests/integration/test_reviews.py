@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import re
 
+from bot.runtime import runtime
+from bot.service import casework
+from handlers.dialog.types import Feedback
 from tests.conftest import Clock
 from tests.conftest import WeChat
 from tests.integration.console_helpers import create_staff
@@ -178,3 +181,27 @@ def test_a_unit_appeals_two_poor_ratings_the_office_upholds_one_and_rejects_the_
     (row,) = [r for r in doc["rows"] + doc["apart"] if r["unit"] == "bdc"]
     assert (row["components"]["ratings"]["n"], row["components"]["ratings"]["value"]) == (2, 3.5)
     assert row["components"]["complaints"]["n"] == 0
+
+
+def test_praise_recorded_by_the_dialog_counts_for_the_praised_unit_and_window(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    # What the dialog records for “我要表扬不动产登记中心3号窗口…” (handlers.dialog.listen → RecordFeedback); the
+    # intent model that recognises praise is not loaded in tests, so the effect is applied as intake applies it.
+    rt = runtime(app)
+    with rt.db.transaction() as s:
+        casework.record_feedback(s, rt, Feedback("praise", "我要表扬不动产登记中心3号窗口的工作人员，耐心周到", unit="bdc",
+                                                 window="3"), rt.pseudonymize("o_praise_1"), rt.now())  # fmt: skip
+    assert rows(db_url, "SELECT kind, respondent_unit, window FROM cases") == [("praise", "bdc", "3")]
+    wechat.event("SCAN", "o_praise_2", key="rate=bdc;window=3")
+    wechat.text("5", "o_praise_2")
+    summary = json.loads(app.test_cli_runner().invoke(args=["ratings", "summary", "--month", "2026-11",
+                                                            "--json"]).output)  # fmt: skip
+    (bdc,) = summary["units"]
+    (window3,) = bdc["windows"]
+    assert (bdc["praise"], window3["window"], window3["praise"], window3["total"]) == (1, "3", 1, 1)
+    assert summary["totals"]["praise"] == 1
+    # Praise never counts against the unit: no complaint in the standing.
+    doc = json.loads(app.test_cli_runner().invoke(args=["ranking", "--month", "2026-11", "--json"]).output)
+    (row,) = [r for r in doc["rows"] + doc["apart"] if r["unit"] == "bdc"]
+    assert row["components"]["complaints"]["n"] == 0
+    table = app.test_cli_runner().invoke(args=["ratings", "summary", "--month", "2026-11"]).output
+    assert "市不动产登记中心" in table and "3号窗口" in table and "100%" in table
