@@ -5,7 +5,8 @@ it on), 一次性告知 (everything needed said at once), 态度 (manner) — ea
 the minutes the inspector waited to be served, which passes within `inspections.wait_limit_minutes`.
 
 Rules: an inspector (role inspector) sees only their own inspections and never a citizen's case; 回避 as for cases —
-nobody inspects the unit they belong to, a unit above it or below it. A finding may open a case (channel
+nobody inspects the unit they belong to, nor a unit below it (a person of a parent unit is conflicted
+for its children, `handlers.routing.conflicted`). A finding may open a case (channel
 "inspection", shown as 明查暗访), routed like a complaint. Pure: `bot.service.inspections` stores and routes.
 """
 
@@ -54,7 +55,7 @@ class VisitInput:
 
 
 def may_inspect(member: StaffMember, unit: str, city: CityConfig) -> bool:
-    """An inspector (or the office) may inspect a unit, never one they belong to, above or below (回避)."""
+    """An inspector (or the office) may inspect a unit, never one they belong to or one below it (回避)."""
     return (
         member.role in ROLES_THAT_INSPECT and city.unit(unit) is not None and unit not in conflicted_units(member, city)
     )

@@ -27,6 +27,7 @@ EVENT_LABELS: dict[str, str] = {
     "appeal": "申诉误评",
     "appeal_upheld": "认定误评",
     "appeal_rejected": "维持原评价",
+    "inspection_case": "暗访立案",
     "bulletin_draft": "起草通报",
     "bulletin_edit": "修改通报",
     "bulletin_approve": "审核发布通报",

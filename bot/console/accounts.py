@@ -94,7 +94,7 @@ def _organisation(city: CityConfig, known: set[str], *, username: str, units: Se
 def _inspector(city: CityConfig, known: set[str], *, units: Sequence[str], supervisor_id: str | None,
                member_of: str | None, username: str, display_name: str | None) -> AccountSpec:  # fmt: skip
     """暗访员: no units to oversee and no cases; `member_of` (default the office) decides which units they may never
-    inspect (回避: their own, the units above and below it)."""
+    inspect (回避: their own and the units below it)."""
     if supervisor_id or units:
         raise AccountError("暗访员账号不关联督办员，也不设督办单位（--units）；用 --member-of 写明其所属单位（回避）")
     member = member_of or city.office_code
