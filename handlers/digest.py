@@ -266,8 +266,6 @@ def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) ->
     if few:
         lines.append(f"件数不足 {d.min_cases} 件、未参与排名：" + "、".join(f"{city.unit_name(s.unit)}（{s.received}件）"
                                                                        for s in few))  # fmt: skip
-    if d.talks:
-        lines.append(talk_line(d, city))
     lines.append(f"查实率 {pct(d.substantiation_rate)}（查实情况 {sum(d.findings.values())} 件），问责 {d.held_count} 人次"
                  + ("：" if d.held else "。"))  # fmt: skip
     lines += [f"  {h.number} {city.unit_name(h.unit)} {describe_held(h)}" for h in d.held]
