@@ -106,19 +106,19 @@ def test_an_inspection_with_a_photo_opens_a_case_of_its_own_source(app, db_url: 
     assert "来自明查暗访" in case_page and "暗访发现" in case_page and "evidence/" in case_page
     assert "暗访</span>" in office.get("/console/cases").get_data(as_text=True)
     assert f"inspections/{inspection_id}" in office.get("/console/inspections").get_data(as_text=True)
-    shown = json.loads(app.test_cli_runner().invoke(args=["case", "show", number, "--json"]).output)
+    shown = json.loads(app.test_cli_runner().invoke(args=["case", "show", number, "--json"]).stdout)
     assert shown["channel"] == "inspection"
 
     listed = app.test_cli_runner().invoke(args=["inspection", "list", "--month", "2026-11", "--json"])
     assert listed.exit_code == 0, listed.output
-    (item,) = json.loads(listed.output)
+    (item,) = json.loads(listed.stdout)
     assert (item["unit"], item["window"], item["inspector"], item["photos"], item["case"]) == ("bdc", "3", "insp1", 1,
                                                                                               number)  # fmt: skip
     assert (item["assessed"], item["passed"]) == (6, 2)
     assert item["failed"] == ["着装/工牌", "一次性告知", "态度", "用时35分钟（超过20分钟）"]
     assert "13912345678" not in listed.output and path not in listed.output
     assert json.loads(app.test_cli_runner().invoke(args=["inspection", "list", "--month", "2026-10", "--json"])
-                      .output) == []  # fmt: skip
+                      .stdout) == []  # fmt: skip
 
 
 def test_nobody_inspects_their_own_unit(app, db_url: str, evidence_root: Path) -> None:  # type: ignore[no-untyped-def]

@@ -42,7 +42,7 @@ def min_sample(app, n: int) -> None:  # type: ignore[no-untyped-def]
 def standing(app, month: str = "2026-11") -> dict:  # type: ignore[no-untyped-def,type-arg]
     result = app.test_cli_runner().invoke(args=["ranking", "--month", month, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)  # type: ignore[no-any-return]
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def ranked(doc: dict) -> list[tuple[str, int, float]]:  # type: ignore[type-arg]

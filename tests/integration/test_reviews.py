@@ -46,7 +46,7 @@ def handler_of(db_url: str, number: str) -> str:
 def case_json(app, number: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
     result = app.test_cli_runner().invoke(args=["case", "show", number, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)  # type: ignore[no-any-return]
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
 def test_a_poor_rating_is_verified_put_right_and_the_citizen_asked_again(app, wechat: WeChat, db_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +168,7 @@ def test_a_unit_appeals_two_poor_ratings_the_office_upholds_one_and_rejects_the_
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
 
     # The upheld 误评 is gone from the unit's figures; the rejected one stands.
-    summary = json.loads(runner.invoke(args=["ratings", "summary", "--month", "2026-11", "--json"]).output)
+    summary = json.loads(runner.invoke(args=["ratings", "summary", "--month", "2026-11", "--json"]).stdout)
     (bdc,) = summary["units"]
     assert (bdc["unit"], bdc["total"], bdc["excluded_misjudged"]) == ("bdc", 2, 1)
     assert bdc["by_level"] == {"非常满意": 1, "满意": 0, "基本满意": 0, "不满意": 1, "非常不满意": 0}
@@ -177,7 +177,7 @@ def test_a_unit_appeals_two_poor_ratings_the_office_upholds_one_and_rejects_the_
     blob = json.dumps(summary, ensure_ascii=False)
     assert not any(p in blob for p in pseudonyms)
     # …and from the monthly standing: two ratings (5 and 2: mean 3.5), and the 误评's review case is no complaint.
-    doc = json.loads(runner.invoke(args=["ranking", "--month", "2026-11", "--json"]).output)
+    doc = json.loads(runner.invoke(args=["ranking", "--month", "2026-11", "--json"]).stdout)
     (row,) = [r for r in doc["rows"] + doc["apart"] if r["unit"] == "bdc"]
     assert (row["components"]["ratings"]["n"], row["components"]["ratings"]["value"]) == (2, 3.5)
     assert row["components"]["complaints"]["n"] == 0
@@ -194,13 +194,13 @@ def test_praise_recorded_by_the_dialog_counts_for_the_praised_unit_and_window(ap
     wechat.event("SCAN", "o_praise_2", key="rate=bdc;window=3")
     wechat.text("5", "o_praise_2")
     summary = json.loads(app.test_cli_runner().invoke(args=["ratings", "summary", "--month", "2026-11",
-                                                            "--json"]).output)  # fmt: skip
+                                                            "--json"]).stdout)  # fmt: skip
     (bdc,) = summary["units"]
     (window3,) = bdc["windows"]
     assert (bdc["praise"], window3["window"], window3["praise"], window3["total"]) == (1, "3", 1, 1)
     assert summary["totals"]["praise"] == 1
     # Praise never counts against the unit: no complaint in the standing.
-    doc = json.loads(app.test_cli_runner().invoke(args=["ranking", "--month", "2026-11", "--json"]).output)
+    doc = json.loads(app.test_cli_runner().invoke(args=["ranking", "--month", "2026-11", "--json"]).stdout)
     (row,) = [r for r in doc["rows"] + doc["apart"] if r["unit"] == "bdc"]
     assert row["components"]["complaints"]["n"] == 0
     table = app.test_cli_runner().invoke(args=["ratings", "summary", "--month", "2026-11"]).output
