@@ -7,6 +7,8 @@ record must pass, and the rule that finds the official (config.yaml `officials`)
 - 问责处理: 无, or one or more of 批评教育, 责令检查, 诫勉谈话, 通报批评, 组织调整, 移送纪委监委, each with the post
   (岗位/职务) of the person it applies to — never a name, never anything about a citizen.
 - The office confirms both, or sends them back with a reason; a sent-back record no longer counts.
+- A review case (a window's 差评, issue 16) uses the same records in its own words: 核实情况 (is the 差评 founded)
+  and 整改情况 (what was put right), `核实 ZY… 属实 整改：…` in WeChat.
 """
 
 from __future__ import annotations
@@ -58,6 +60,27 @@ _SEPARATORS = re.compile(r"[；;\n]+")
 _DIGITS = re.compile(r"\d{5,}")
 
 
+@dataclass(frozen=True, slots=True)
+class Words:
+    """How a case's finding is named: a complaint is 查实 (with its 整改措施), a 差评 is 核实 (with its 整改情况)."""
+
+    title: str
+    finding: str
+    measures: str
+    command: str
+    pair: str
+
+
+WORDS = {
+    "complaint": Words("查实与问责", "查实情况", "整改措施", "查实", "查实和问责"),
+    "review": Words("核实与整改", "核实情况", "整改情况", "核实", "核实和整改"),
+}
+
+
+def words(kind: str | None) -> Words:
+    return WORDS.get(kind or "complaint", WORDS["complaint"])
+
+
 class RecordError(ValueError):
     """A record that cannot be kept as given; the message is Chinese and safe to show the handler."""
 
@@ -101,16 +124,17 @@ def clean_post(raw: str | None) -> str | None:
     return mask_text(post)[:MAX_POST] or None
 
 
-def check_finding(verdict: str, measures: str | None) -> FindingInput:
+def check_finding(verdict: str, measures: str | None, kind: str = "complaint") -> FindingInput:
     """:raises RecordError: an unknown verdict, a true finding without 整改措施, or text that is too long."""
+    w = words(kind)
     code = verdict_code(verdict)
     if code is None:
-        raise RecordError("查实情况应为：" + " / ".join(VERDICTS.values()))
+        raise RecordError(f"{w.finding}应为：" + " / ".join(VERDICTS.values()))
     text = (measures or "").strip() or None
     if code in SUBSTANTIATED and not text:
-        raise RecordError(f"查实情况为“{VERDICTS[code]}”时，请写明整改措施")
+        raise RecordError(f"{w.finding}为“{VERDICTS[code]}”时，请写明{w.measures}")
     if text and len(text) > MAX_MEASURES_TEXT:
-        raise RecordError(f"整改措施过长（最多 {MAX_MEASURES_TEXT} 字）")
+        raise RecordError(f"{w.measures}过长（最多 {MAX_MEASURES_TEXT} 字）")
     return FindingInput(code, text)
 
 
@@ -147,17 +171,19 @@ def check_measures(items: Sequence[tuple[str, str | None]], *, forbidden: Sequen
 
 FINDING_HELP = "查实 ZY… 属实 整改：措施 —— 记录查实情况（属实/部分属实/不属实/无法核实）和整改措施"
 ACCOUNTABILITY_HELP = "问责 ZY… 诫勉谈话 窗口负责人 —— 记录问责处理（多项用分号隔开；没有请写“无”）"
+REVIEW_HELP = "核实 ZY… 属实 整改：措施 —— 窗口差评整改工单：记录差评是否属实和整改情况"
 
 
-def parse_finding(rest: str) -> FindingInput:
-    """What follows the case number of a 查实 command. :raises RecordError:"""
+def parse_finding(rest: str, kind: str = "complaint") -> FindingInput:
+    """What follows the case number of a 查实 (or, for a 差评, 核实) command. :raises RecordError:"""
+    w = words(kind)
     text = rest.strip(" \u3000:：,，")
     code = next((c for label, c in _VERDICT_WORDS if text.startswith(label)), None)
     if code is None:
-        raise RecordError("请写明查实情况，例如：查实 ZY2611270001 属实 整改：已约谈窗口工作人员")
+        raise RecordError(f"请写明{w.finding}，例如：{w.command} ZY2611270001 属实 整改：已约谈窗口工作人员")
     tail = text[len(VERDICTS[code]) :].strip(" \u3000:：,，。")
-    tail = re.sub(r"^(整改措施|整改)[\s\u3000]*[:：]?", "", tail).strip()
-    return check_finding(code, tail or None)
+    tail = re.sub(r"^(整改措施|整改情况|整改)[\s\u3000]*[:：]?", "", tail).strip()
+    return check_finding(code, tail or None, kind)
 
 
 def parse_measures(rest: str, *, forbidden: Sequence[str] = ()) -> list[MeasureInput]:

@@ -61,6 +61,7 @@ class CaseSummary:
     last_update_at: datetime | None = None
     last_update_note: str = ""  # plain Chinese, already safe to show the citizen
     due_at: datetime | None = None  # the answer deadline, when one is set
+    kind: str = "complaint"  # complaint | review | praise | suggestion
 
 
 def normalize_case_number(raw: str) -> str | None:

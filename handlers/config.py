@@ -6,6 +6,7 @@ Pure pydantic models: `bot.settings` reads `config.yaml` into `CityConfig`; hand
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
 from datetime import time
 from typing import Literal
@@ -145,6 +146,53 @@ class DigestOptions(_Strict):
     ranking_min_cases: int = Field(default=3, ge=1, le=1000)
 
 
+class RankingWeights(_Strict):
+    """How much each component weighs in a unit's monthly score (relative; a component a unit lacks is left out
+    and the others are reweighted over what is present). Each is a share of a 0–100 score."""
+
+    complaints: float = Field(default=0.15, ge=0)  # complaints per service volume (where the volume is known)
+    findings: float = Field(default=0.15, ge=0)  # 查实: the share of findings that were not substantiated
+    satisfaction: float = Field(default=0.2, ge=0)  # 满意率 of the cases closed in the month
+    ratings: float = Field(default=0.25, ge=0)  # 好差评: the mean window rating
+    surveys: float = Field(default=0.15, ge=0)  # 民意调查/民主评议 scores (bot.service.surveys, when present)
+    inspections: float = Field(default=0.1, ge=0)  # 明查暗访: the share of checklist items passed
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> RankingWeights:
+        if not any(v > 0 for v in self.model_dump().values()):
+            raise ValueError("at least one weight must be above 0")
+        return self
+
+
+class RankingOptions(_Strict):
+    """The units' monthly standing (`flask --app bot ranking`)."""
+
+    weights: RankingWeights = RankingWeights()
+    # A unit is ranked only with at least this many judgements behind its score (complaints, rated cases, window
+    # ratings, survey answers, inspections); below it the unit is listed apart.
+    min_sample: int = Field(default=10, ge=0, le=1_000_000)
+    # Services delivered (办件量) per unit and month, where known: {unit: {"2026-11": 5200}}. An import
+    # (`ranking volume import`) of the same unit and month wins over this.
+    volume: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    @field_validator("volume")
+    @classmethod
+    def _months(cls, volume: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        for unit, months in volume.items():
+            for month, n in months.items():
+                if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(month)):
+                    raise ValueError(f"{unit}: month {month!r} is not YYYY-MM")
+                if n < 0:
+                    raise ValueError(f"{unit}: volume of {month} must not be negative")
+        return volume
+
+
+class InspectionOptions(_Strict):
+    """明查暗访: the checklist's 用时 passes when the inspector was served within this many minutes."""
+
+    wait_limit_minutes: int = Field(default=20, ge=1, le=600)
+
+
 class WorkingHours(_Strict):
     start: time = time(8, 30)
     end: time = time(17, 30)
@@ -215,6 +263,8 @@ class CityConfig(_Strict):
     faq: Faq = Faq()
     reviews: Reviews = Reviews()
     digest: DigestOptions = DigestOptions()
+    ranking: RankingOptions = RankingOptions()
+    inspections: InspectionOptions = InspectionOptions()
     officials: tuple[Official, ...] = ()
     texts: Texts
     retention: Retention = Field(default_factory=lambda: Retention())
@@ -254,6 +304,9 @@ class CityConfig(_Strict):
         for code in self.faq.units:
             if code not in units:
                 raise ValueError(f"faq.units: {code!r} is not a unit code")
+        for code in self.ranking.volume:
+            if code not in units:
+                raise ValueError(f"ranking.volume: {code!r} is not a unit code")
         official_ids: set[str] = set()
         for official in self.officials:
             if official.id in official_ids:

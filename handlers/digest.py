@@ -177,6 +177,9 @@ class Digest:
     findings: dict[str, int] = field(default_factory=dict)  # verdict code -> findings recorded in the period
     held: list[HeldLine] = field(default_factory=list)
     narrative: list[str] = field(default_factory=list)
+    # Units at the bottom of the monthly standing two months running (`talk_months`): flagged for 约谈.
+    talks: list[str] = field(default_factory=list)
+    talk_months: list[str] = field(default_factory=list)
 
     @property
     def ranked(self) -> list[UnitStats]:
@@ -216,6 +219,13 @@ def latest_slot(now: datetime, weekday: int, at: time, tz: tzinfo) -> datetime:
     day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
     slot = datetime.combine(day, at, tzinfo=tz)
     return slot if slot <= local else slot - timedelta(days=7)
+
+
+def talk_line(d: Digest, city: CityConfig) -> str:
+    """约谈提醒: the units at the bottom of the monthly standing two months running."""
+    months = "、".join(f"{m[:4]}年{int(m[5:])}月" for m in d.talk_months)
+    names = "、".join(city.unit_name(u) for u in d.talks)
+    return f"约谈提醒：{names}连续两个月（{months}）月度排名末位，建议约谈其主要负责人。"
 
 
 def render(d: Digest, city: CityConfig, *, for_supervisor: str | None = None) -> str:

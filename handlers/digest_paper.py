@@ -83,6 +83,8 @@ def narrative(d: figures.Digest, previous: figures.Digest | None, city: CityConf
                                                                                         else "") + "，请督促办理。")  # fmt: skip
     else:
         lines.append("目前没有超期未办结的工单。")
+    if d.talks:
+        lines.append(figures.talk_line(d, city))
     found = sum(d.findings.values())
     if found:
         parts = "、".join(f"{VERDICTS[v]} {d.findings[v]} 件" for v in VERDICTS if d.findings.get(v))
@@ -119,6 +121,8 @@ def to_dict(d: figures.Digest) -> dict[str, Any]:
         "findings": d.findings,
         "held": [asdict(h) for h in d.held],
         "narrative": d.narrative,
+        "talks": d.talks,
+        "talk_months": d.talk_months,
     }
 
 
@@ -135,5 +139,6 @@ def from_dict(data: dict[str, Any]) -> figures.Digest:
         reveals=[figures.RevealLine(**r) for r in data.get("reveals") or []],
         calendar_notice=data.get("calendar_notice"), min_cases=int(data.get("min_cases") or 0),
         findings=dict(data.get("findings") or {}), held=[figures.HeldLine(**h) for h in data.get("held") or []],
-        narrative=list(data.get("narrative") or []),
+        narrative=list(data.get("narrative") or []), talks=list(data.get("talks") or []),
+        talk_months=list(data.get("talk_months") or []),
     )  # fmt: skip

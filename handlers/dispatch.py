@@ -136,6 +136,14 @@ class RecordOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class AppealRating:
+    """A handler's 误评 appeal of the 差评 behind one of their review cases; `bot` answers with the outcome."""
+
+    number: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RateCase:
     number: str
     rating: Rating
@@ -297,6 +305,8 @@ def _supervisor(text: str, ctx: Context, supervisor: str) -> Step:
         return Step("\n".join(lines))
     if cmd.name in ("finding", "accountability"):
         return _record(cmd, ctx)
+    if cmd.name == "appeal":
+        return _appeal(cmd, ctx)
     if cmd.name != "action":
         return Step(sup_cmd.HELP)
     if cmd.error:
@@ -338,15 +348,27 @@ def _record(cmd: sup_cmd.Command, ctx: Context) -> Step:
     case = ctx.supervisor_case(cmd.number)
     if case is None:
         return Step(f"未找到您负责的工单 {cmd.number}。发送“待办”查看您的工单。")
+    w = acc.words(case.kind)
     if not acc.may_record(case.state):
         return Step(
-            f"工单 {cmd.number} 当前状态为“{STATES.get(case.state, case.state)}”，签收后至办结前才能记录查实和问责情况。"
+            f"工单 {cmd.number} 当前状态为“{STATES.get(case.state, case.state)}”，签收后至办结前才能记录{w.pair}情况。"
         )
     if isinstance(cmd.record, acc.FindingInput):
-        done = f"查实情况已记录（{acc.VERDICTS[cmd.record.verdict]}）"
+        done = f"{w.finding}已记录（{acc.VERDICTS[cmd.record.verdict]}）"
     else:
         done = "问责处理已记录：" + "；".join(acc.describe(m.measure, m.post) for m in cmd.record)  # type: ignore[union-attr]
     return Step(f"工单 {cmd.number}：{done}，待治庸办确认。", effects=(RecordOutcome(cmd.number, cmd.record),))
+
+
+def _appeal(cmd: sup_cmd.Command, ctx: Context) -> Step:
+    if cmd.error or cmd.number is None or not cmd.text:
+        return Step(cmd.error or sup_cmd.HELP)
+    case = ctx.supervisor_case(cmd.number)
+    if case is None:
+        return Step(f"未找到您负责的工单 {cmd.number}。发送“待办”查看您的工单。")
+    if case.kind != "review":
+        return Step(f"工单 {cmd.number} 不是窗口差评形成的整改工单，不能申诉误评。")
+    return Step(None, effects=(AppealRating(cmd.number, cmd.text),))
 
 
 def _tz(ctx: Context) -> ZoneInfo:

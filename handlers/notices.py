@@ -27,9 +27,17 @@ def _date(at: datetime, tz: tzinfo) -> str:
 
 
 def citizen_text(
-    action: str, number: str, *, tz: tzinfo, note: str | None = None, due: datetime | None = None
-) -> str | None:
-    """The message a citizen receives for a step of their case, or None when the step is internal."""
+    action: str, number: str, *, tz: tzinfo, note: str | None = None, due: datetime | None = None,
+    kind: str = "complaint",
+) -> str | None:  # fmt: skip
+    """The message a citizen receives for a step of their case, or None when the step is internal.
+
+    A review (a window's 差评) is told in its own words: 核实 and 整改, and at the end the 回访 that asks whether the
+    citizen is satisfied with what was put right (answered like any rating: 1A … 3C, or one word)."""
+    if kind == "review":
+        text = _review_text(action, number, note)
+        if text is not None:
+            return text
     if action == "sign":
         return f"您反映的事项（工单号 {number}）已由督办人员签收，正在办理，我们会及时告诉您进展。"
     if action == "reply":
@@ -57,6 +65,27 @@ def citizen_text(
         return f"很抱歉，您反映的事项（工单号 {number}）不属于本平台受理范围：{note or ''}".rstrip("：")
     if action == "merge":
         return f"您反映的事项（工单号 {number}）与其他市民反映的问题相同，已合并办理，结果会一并告诉您。"
+    return None
+
+
+def _review_text(action: str, number: str, note: str | None) -> str | None:
+    about = f"您对窗口服务的评价（工单号 {number}）"
+    if action == "sign":
+        return f"{about}已由督办人员签收，正在核实整改，我们会及时告诉您结果。"
+    if action == "reply":
+        return f"{about}已核实整改，情况如下：\n{note or ''}".rstrip()
+    if action == "request_rating":
+        done = f"整改情况：{note}\n" if note else ""
+        return (
+            f"回访：{about}已整改。\n{done}请问您对现在的整改结果是否满意？\n"
+            "一、问题是否解决：回复 1 已解决 / 2 部分解决 / 3 未解决\n"
+            "二、对整改结果：回复 A 满意 / B 基本满意 / C 不满意\n"
+            "例如回复“1A”。您的回复只用于回访，不会告诉被评价的单位。"
+        )
+    if action in ("close", "rate_satisfied", "approve_close_early"):
+        return f"{about}已整改办结。感谢您的监督！"
+    if action == "rate_unsatisfied":
+        return f"已收到您的回访意见。工单 {number} 将重新整改，治庸办会督促跟进。"
     return None
 
 
@@ -91,6 +120,8 @@ NOTICE_KINDS: dict[str, str] = {
     "praise": "表扬",
     "suggestion": "意见建议",
     "discipline": "纪检件知会",
+    "appeal": "误评申诉",
+    "appeal_decision": "申诉结果",
 }
 
 
@@ -126,6 +157,8 @@ def supervisor_text(
         "extension_request": f"【延期申请】{case} 申请延期" + (f" {note}" if note else "") + "，请审批。",
         "praise": f"【表扬】市民提交了一条表扬（{case}），已记入服务评价。",
         "suggestion": f"【意见建议】市民提交了一条意见建议（{case}），请查阅。",
+        "appeal": f"【误评申诉】{case} 所涉窗口差评有单位申诉误评，请在督办台“误评申诉”中认定。",
+        "appeal_decision": f"【申诉结果】{case} 所涉窗口差评的误评申诉" + (f"：{note}" if note else "已处理") + "。",
         "discipline": f"【纪检件知会】{case} 涉及吃拿卡要，已由纪委监委牵头办理，请同步跟踪。",
     }.get(reason)
     if head is None:

@@ -4,8 +4,9 @@ export, search, dashboard, ledger).
 - office (治庸办): every case;
 - supervisor: the cases of the units on their account, plus any case assigned to their configured supervisor id
   (triage, discipline);
-- unit_head, admin, organisation (组织部): no case at all (a unit head's unit may be the accused; they get aggregate
-  figures only; the organisation department keeps the officials' 活档案 and reads the units' records as figures).
+- unit_head, admin, organisation (组织部), inspector (暗访员): no case at all (a unit head's unit may be the accused; they get aggregate
+  figures only; the organisation department keeps the officials' 活档案 and reads the units' records as figures; an
+  inspector sees only their own 明查暗访 records, `handlers.inspection`).
 回避 applies to every role: never a case about the unit a person belongs to, nor about a unit below it (a person of
 a parent unit is conflicted for its children). Account rules keep office accounts out of the units, and this rule
 holds even for a row that slipped past them.

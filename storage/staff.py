@@ -18,7 +18,7 @@ from storage.models import StaffAccount
 from storage.models import StaffEvent
 from storage.models import StaffSession
 
-ROLES = ("supervisor", "unit_head", "office", "admin", "organisation")
+ROLES = ("supervisor", "unit_head", "office", "admin", "organisation", "inspector")
 
 
 def add(

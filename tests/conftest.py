@@ -210,8 +210,10 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, clock: Clock):  # type: ignore[no-untyped-def]
+def app(settings: Settings, clock: Clock, tmp_path: Path):  # type: ignore[no-untyped-def]
     app = create_app(settings, clock=clock)
+    # Files a test makes (evidence, inspection photos, the demo's) stay in its own folder, never in instance/.
+    app.extensions["zhiyong"].services.setdefault("evidence_dir", tmp_path / "evidence")
     yield app
     app.extensions["zhiyong"].db.dispose()
 

@@ -65,8 +65,11 @@ def init_app(app: Flask) -> None:
     from bot.cli.jobs import scheduler_cmd
     from bot.cli.nlp import nlp_cli
     from bot.cli.outbox import register as register_outbox
+    from bot.cli.ranking import ranking_cli
     from bot.cli.surveys import survey_cli
+    from bot.console.appeals import ratings_cli
     from bot.console.corrections import corrections_cli
+    from bot.console.inspections import inspection_cli
     from bot.console.ledger import ledger_cli
     from bot.console.officials import dossier_cli
     from bot.console.open311 import open311_cli
@@ -75,7 +78,8 @@ def init_app(app: Flask) -> None:
 
     for command in (db_cli, chat, calendar_cli, case_cli, supervisor_cli, audit_cli, jobs_cli, scheduler_cmd,
                     digest_cmd, reconcile, deadletters_cli, nlp_cli, staff_cli, ledger_cli, open311_cli,
-                    corrections_cli, clock_cli, reveal_cli, dossier_cli, survey_cli):  # fmt: skip
+                    corrections_cli, clock_cli, reveal_cli, dossier_cli, survey_cli, ratings_cli,
+                    inspection_cli, ranking_cli):  # fmt: skip
         app.cli.add_command(command)
     register_outbox(app)
     register_demo(app)

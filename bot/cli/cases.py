@@ -41,6 +41,7 @@ def case_summary(case: Case, *, detail: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "number": case.number,
         "kind": case.kind,
+        "channel": case.channel,  # wechat | open311 | inspection (明查暗访)
         "state": case.state,
         "state_label": STATES.get(case.state, case.state),
         "unit": case.respondent_unit,

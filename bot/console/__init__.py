@@ -73,14 +73,17 @@ for _blueprint in (bp, root_bp):
 
 
 def init_app(app: Flask) -> None:
-    from bot.console import auth  # noqa: F401  (routes are attached at import)
+    from bot.console import appeals  # noqa: F401  (routes are attached at import)
+    from bot.console import auth  # noqa: F401
     from bot.console import bulletins  # noqa: F401
     from bot.console import dashboard  # noqa: F401
+    from bot.console import inspections  # noqa: F401
     from bot.console import ledger  # noqa: F401
     from bot.console import officials  # noqa: F401
     from bot.console import open311
     from bot.console import outcome  # noqa: F401
     from bot.console import public
+    from bot.console import ranking  # noqa: F401
     from bot.console import reveals  # noqa: F401
     from bot.console import staff_admin  # noqa: F401
     from bot.console import survey_page

@@ -3,7 +3,8 @@
 An account may be linked to a supervisor in config.yaml; it then takes that person's units, unit and name, and
 its assignments define what it handles. 回避 is checked here too: a supervisor account never covers the unit
 its holder belongs to, and an office or admin account never belongs to one of the city's units at all (those
-accounts reach every case; they belong to a handling body such as zyb or jw).
+accounts reach every case; they belong to a handling body such as zyb or jw). An inspector (暗访员) may belong to a
+unit: they then never inspect it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def resolve(city: CityConfig, *, username: str, role: str, units: Sequence[str],
     if not username or len(username) > 64 or not username.replace("_", "").replace(".", "").isalnum():
         raise AccountError("用户名只能包含字母、数字、下划线和点，最长 64 位")
     known = {u.code for u in city.units} | {b.code for b in city.handling_bodies}
+    if role == "inspector":
+        return _inspector(city, known, units=units, supervisor_id=supervisor_id, member_of=member_of,
+                          username=username, display_name=display_name)  # fmt: skip
     if role == "organisation":
         return _organisation(city, known, username=username, units=units, supervisor_id=supervisor_id,
                              member_of=member_of, display_name=display_name)  # fmt: skip
@@ -85,3 +89,16 @@ def _organisation(city: CityConfig, known: set[str], *, username: str, units: Se
     name = (display_name or username).strip()[:64]
     return AccountSpec(role="organisation", units=(), member_of=member_of or None, supervisor_id=None,
                        display_name=name)  # fmt: skip
+
+
+def _inspector(city: CityConfig, known: set[str], *, units: Sequence[str], supervisor_id: str | None,
+               member_of: str | None, username: str, display_name: str | None) -> AccountSpec:  # fmt: skip
+    """暗访员: no units to oversee and no cases; `member_of` (default the office) decides which units they may never
+    inspect (回避: their own and the units below it)."""
+    if supervisor_id or units:
+        raise AccountError("暗访员账号不关联督办员，也不设督办单位（--units）；用 --member-of 写明其所属单位（回避）")
+    member = member_of or city.office_code
+    if member not in known:
+        raise AccountError(f"未知所属单位：{member}")
+    name = (display_name or username).strip()[:64]
+    return AccountSpec(role="inspector", units=(), member_of=member, supervisor_id=None, display_name=name)

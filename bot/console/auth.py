@@ -176,6 +176,8 @@ def home_for(v: Viewer) -> str:
         return url_for("console.staff_list")
     if v.role == "organisation":
         return url_for("console.officials")
+    if v.role == "inspector":
+        return url_for("console.inspections_page")
     return url_for("console.queue")
 
 

@@ -17,6 +17,7 @@ ROLE_LABELS = {
     "office": "治庸办",
     "admin": "系统管理员",
     "organisation": "组织部",
+    "inspector": "暗访员",
 }
 
 
@@ -49,6 +50,11 @@ class Viewer:
     @property
     def is_office(self) -> bool:
         return self.role == "office"
+
+    @property
+    def is_inspector(self) -> bool:
+        """暗访员: their own 明查暗访 records, never a case."""
+        return self.role == "inspector"
 
     @property
     def is_organisation(self) -> bool:

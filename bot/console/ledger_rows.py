@@ -67,6 +67,9 @@ def _accountability(rt: Runtime, extra: LedgerExtras) -> str | None:
     )
 
 
+CHANNEL_WORDS = {"wechat": "微信", "open311": "Open311", "inspection": "明查暗访"}
+
+
 def overdue_days(rt: Runtime, case: Case, now: datetime) -> float:
     finished = case.closed_at or (case.updated_at if case.state in _UNFINISHED_WITHOUT_ANSWER else None)
     days = overdue_working_days(case.answer_due, answered_at=case.answered_at, finished_at=finished, now=now,
@@ -88,7 +91,7 @@ def case_row(rt: Runtime, p: Presenter, index: int, case: Case, extra: LedgerExt
     f = extra.finding
     return [
         index, case.number, _local(rt, case.created_at), p.unit(case.respondent_unit), masked(case.window) or None,
-        p.category(case.category), state_label(case.state), "微信" if case.channel == "wechat" else case.channel,
+        p.category(case.category), state_label(case.state), CHANNEL_WORDS.get(case.channel, case.channel),
         "、".join(p.actor(s) for s in extra.handlers) or None, "是" if is_discipline_case(rt, extra) else "否", _occurred(case),
         _place(case), "匿名" if case.anonymous else "实名", _local(rt, case.sign_due), _local(rt, case.signed_at),
         _local(rt, case.answer_due), _local(rt, case.answered_at), _local(rt, case.closed_at),

@@ -27,10 +27,13 @@ from bot.console.present import Presenter
 from bot.console.scope import case_filter
 from bot.console.scope import case_or_404
 from bot.console.scope import may_touch
+from bot.console.scope import member
 from bot.runtime import runtime
 from bot.service import accountability as service
 from handlers import accountability as acc
+from handlers import ratings as rating_rules
 from storage import accountability as repo
+from storage import ratings as ratings_repo
 from storage.models import Case
 
 FORM_ROWS = 3  # 问责 rows on the form; more can be added by recording again
@@ -41,7 +44,19 @@ def case_context(session: orm.Session, v: Viewer, case: Case) -> dict[str, Any]:
     found = repo.finding(session=session, case_id=case.id)
     records = repo.records(session=session, case_id=case.id)
     waiting = repo.pending_recorders(session=session, case_id=case.id)
+    rating = ratings_repo.for_review_case(session=session, case_id=case.id) if case.kind == "review" else None
+    appeal = ratings_repo.appeal_of(session=session, rating_id=rating.id) if rating is not None else None
     return {
+        "words": acc.words(case.kind),
+        "window_rating": rating,
+        "rating_appeal": appeal,
+        "rating_levels": rating_rules.LEVELS,
+        "appeal_status": rating_rules.STATUS_LABELS,
+        "may_appeal": rating is not None
+        and appeal is None
+        and v.role == "supervisor"
+        and rating.level in rating_rules.POOR_LEVELS
+        and rating_rules.may_appeal(member(v), rating.unit),
         "finding": found,
         "acc_records": records,
         "verdicts": acc.VERDICTS,
@@ -82,9 +97,9 @@ def record_finding(public_id: str) -> Response:
     form = request.form
 
     def step(s, rt, v, case):  # type: ignore[no-untyped-def]
-        finding = acc.check_finding(form.get("verdict", ""), form.get("measures"))
+        finding = acc.check_finding(form.get("verdict", ""), form.get("measures"), case.kind)
         service.record_finding(s, rt, case, finding, actor=v.actor, now=rt.now())
-        return f"已记录查实情况（{acc.VERDICTS[finding.verdict]}），待治庸办确认。"
+        return f"已记录{acc.words(case.kind).finding}（{acc.VERDICTS[finding.verdict]}），待治庸办确认。"
 
     return _run(public_id, "record_finding", step)
 

@@ -21,9 +21,9 @@ from handlers.overdue import overdue_working_days
 from handlers.overdue import time_left_text
 from storage.models import Case
 
-CHANNEL_LABELS = {"wechat": "微信公众号", "open311": "Open311 接口"}
+CHANNEL_LABELS = {"wechat": "微信公众号", "open311": "Open311 接口", "inspection": "明查暗访"}
 UNIT_SOURCES = {"named": "市民点名", "service": "办理事项推断", "qr": "窗口二维码", "chosen": "人工指定",
-                "classifier": "智能分类"}  # fmt: skip
+                "classifier": "智能分类", "inspection": "暗访记录"}  # fmt: skip
 RATING_OUTCOME = {"1": "已解决", "2": "部分解决", "3": "未解决"}
 RATING_CONDUCT = {"A": "满意", "B": "基本满意", "C": "不满意"}
 

@@ -1,5 +1,5 @@
-"""The public pages (`/public/`, no sign-in): the approved 公开通报 and, where another feature fills it, the units'
-monthly standing; an Atom feed of the 通报 at `/public/feed.atom`. Nothing unapproved, nothing about a reporter:
+"""The public pages (`/public/`, no sign-in): the approved 公开通报 and the units' monthly standing as the office
+last approved it (`bot.service.ranking`); an Atom feed of the 通报 at `/public/feed.atom`. Nothing unapproved, nothing about a reporter:
 a 通报 is public only while approved (`storage.bulletins.published`) and its text was scrubbed when drafted.
 """
 
@@ -16,6 +16,7 @@ from flask import render_template
 from bot.console.security import apply_headers
 from bot.runtime import Runtime
 from bot.runtime import runtime
+from bot.service import ranking
 from handlers import bulletin as rules
 from storage import bulletins as repo
 
@@ -24,9 +25,18 @@ FEED_SIZE = 30
 
 
 def monthly_standing(rt: Runtime, now: datetime) -> list[dict[str, Any]] | None:
-    """The hook for the units' monthly standing (another feature fills it): rows the public page shows in order,
-    each {"unit": code, "rank": n, "score": text, ...} — or None while there is nothing to publish."""
-    return None
+    """The latest month the office approved (`ranking approve`), as approved: rows in order, each {"unit": code,
+    "rank": n, "score": text, "month": "YYYY-MM"}; then the units below the minimum sample, with rank None and the
+    reason. None while no month has been approved: an unapproved standing is never public."""
+    with rt.db.transaction() as s:
+        doc = ranking.published(s)
+    if doc is None:
+        return None
+    month = doc["month"]
+    rows = [{"unit": r["unit"], "rank": r["rank"], "score": f"{r['score']:.1f}", "month": month} for r in doc["rows"]]
+    rows += [{"unit": r["unit"], "rank": None, "score": "—", "month": month, "reason": "样本不足，未参与排名"}
+             for r in doc["apart"] if r["score"] is not None]  # fmt: skip
+    return rows or [{"unit": None, "rank": None, "score": "—", "month": month, "reason": "本月没有可排名的单位"}]
 
 
 def _public_headers(resp: Response) -> Response:

@@ -55,8 +55,16 @@ def nul_in_request() -> str | None:
     return None
 
 
+# Endpoints that take photo uploads, with the largest request they accept; every other request keeps the app's
+# MAX_CONTENT_LENGTH (a few tens of KB). Set before anything reads the form (`refuse_nul` is the first hook).
+UPLOAD_LIMITS: dict[str, int] = {}
+
+
 def refuse_nul() -> None:
     """Console before-request hook: a NUL anywhere in the request is a 400 before anything reaches the database."""
+    limit = UPLOAD_LIMITS.get(request.endpoint or "")
+    if limit:
+        request.max_content_length = limit
     where = nul_in_request()
     if where is not None:
         security_log.warning("console refused a NUL character in the %s", where)

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from bot.dev import demo_accountability
+from bot.dev import demo_reviews
 from bot.dev import demo_surveys
 from bot.dev.demo_accounts import DEMO_CITIZENS
 from bot.dev.demo_accounts import DEMO_PREFIX
@@ -121,7 +122,9 @@ def remove_demo(rt: Runtime) -> int:
     """Delete the demo citizens' cases and everything hanging off them; returns how many cases went."""
     with rt.db.transaction() as session:
         pseudonyms = _demo_pseudonyms(rt, session)
-        ids = list(session.scalars(sa.select(Case.id).where(Case.pseudonym.in_(pseudonyms))))
+        ids = list(session.scalars(sa.select(Case.id).where(Case.pseudonym.in_(pseudonyms | demo_reviews.case_pseudonyms(
+            session)))))  # fmt: skip
+        demo_reviews.remove(session, pseudonyms)
         if ids:
             demo_accountability.remove(session, ids)
             session.execute(sa.update(Case).where(Case.duplicate_of.in_(ids)).values(duplicate_of=None))
@@ -340,9 +343,12 @@ def seed(rt: Runtime, *, weeks: int = 6, force: bool = False, rng_seed: int = 8)
     logins = seed_staff(rt, end)
     logins.append(demo_accountability.seed(rt, set(seeder.case_ids.values()), end))
     logins.append(demo_surveys.seed(rt, end))
+    line, reviews = demo_reviews.seed(rt, end)
+    logins.append(line)
+    seeder.deliver()  # the review case's and the appeal's notices happened back then too
     report = SeedReport(
         seeded=True,
-        cases=len(seeder.case_ids),
+        cases=len(seeder.case_ids) + reviews,
         states=states,
         skipped_steps=seeder.skipped,
         removed=removed,

@@ -1,5 +1,6 @@
 """Who the demo city's people are: the simulator's citizens, supervisors bound to demo openids, and console
-logins (one per configured supervisor, plus a second office account `office2`, the 组织部's `zzb` and `admin`),
+logins (one per configured supervisor, plus a second office account `office2`, the 组织部's `zzb`, the 暗访员
+`inspector` and `admin`),
 each labelled with who it is. Development only.
 """
 
@@ -55,7 +56,13 @@ DEMO_PASSWORD = "zhiyong-demo-1"  # printed by `demo seed`; development only
 ADMIN_USERNAME = "admin"
 SECOND_OFFICE = "office2"  # approves what the desk (sup_triage) drafts: 通报, 查实问责
 ORGANISATION = "zzb"  # 组织部
-DISPLAY = {ADMIN_USERNAME: "系统管理员", SECOND_OFFICE: "治庸办审核员", ORGANISATION: "组织部干部科"}
+INSPECTOR = "inspector"  # 暗访员
+DISPLAY = {
+    ADMIN_USERNAME: "系统管理员",
+    SECOND_OFFICE: "治庸办审核员",
+    ORGANISATION: "组织部干部科",
+    INSPECTOR: "暗访员",
+}
 
 
 def login_label(city: CityConfig, sup: Supervisor) -> str:
@@ -92,6 +99,9 @@ def seed_staff(rt: Runtime, now: datetime) -> list[str]:
         wanted.append((sup.id, role, sup.id, login_label(city, sup)))
     wanted.append((SECOND_OFFICE, "office", None, "治庸办审核员（通报发布、查实问责确认的第二人）"))
     wanted.append((ORGANISATION, "organisation", None, "组织部干部科（市管干部活档案、单位档案；看不到工单）"))
+    wanted.append(
+        (INSPECTOR, "inspector", None, "暗访员（明查暗访：录入暗访、照片、据发现立案；只看本人记录，看不到工单）")
+    )
     wanted.append((ADMIN_USERNAME, "admin", None, "系统管理员（账号管理）"))
     created: list[str] = []
     password_hash = ""

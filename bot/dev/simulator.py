@@ -255,7 +255,8 @@ def send_click() -> Response:
 
 @bp.post("/api/scan")
 def send_scan() -> Response:
-    """A window QR code scanned by a follower (SCAN) — or by a new user, who follows first (subscribe + qrscene_)."""
+    """A window QR code — its report code, or with `rate` its rating code (好差评) — scanned by a follower (SCAN), or
+    by a new user, who follows first (subscribe + qrscene_)."""
     data = _json()
     openid = _openid(data.get("openid"))
     rt = runtime()
@@ -273,7 +274,8 @@ def send_scan() -> Response:
             raise SimulatorError("窗口号须为 1–99") from None
         if number is not None and not 1 <= number <= 99:
             raise SimulatorError("窗口号须为 1–99")
-        scene = f"unit={unit}" + (f";window={number}" if number is not None else "")
+        key = "rate" if data.get("rate") else "unit"  # a window's rating code (好差评) or its report code
+        scene = f"{key}={unit}" + (f";window={number}" if number is not None else "")
     if data.get("subscribe"):
         return jsonify(push(rt, openid, "event", Event="subscribe", EventKey=f"qrscene_{scene}",
                             Ticket=f"sim_{secrets.token_hex(8)}"))  # fmt: skip

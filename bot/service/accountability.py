@@ -25,7 +25,12 @@ from storage.models import Case
 
 def _refuse_unless_recordable(case: Case) -> None:
     if not acc.may_record(case.state):
-        raise acc.RecordError("签收后至办结前才能记录查实和问责情况")
+        raise acc.RecordError(f"签收后至办结前才能记录{acc.words(case.kind).pair}情况")
+
+
+def _action(case: Case, action: str) -> str:
+    """The audit action: a review's 核实 is written as `verification…` so its timeline reads 核实, not 查实."""
+    return action.replace("finding", "verification") if case.kind == "review" else action
 
 
 def _reporter_strings(session: orm.Session, case: Case) -> list[str]:
@@ -39,13 +44,13 @@ def record_finding(session: orm.Session, rt: Runtime, case: Case, finding: acc.F
                    now: datetime) -> None:  # fmt: skip
     """:raises acc.RecordError:"""
     _refuse_unless_recordable(case)
-    checked = acc.check_finding(finding.verdict, finding.measures)
+    w = acc.words(case.kind)
+    checked = acc.check_finding(finding.verdict, finding.measures, case.kind)
     repo.save_finding(session=session, case_id=case.id, verdict=checked.verdict, measures=checked.measures,
                       actor=actor, now=now)  # fmt: skip
-    note = f"查实情况：{acc.VERDICTS[checked.verdict]}" + (
-        f"；整改措施：{checked.measures}" if checked.measures else ""
-    )
-    cases_repo.append_event(session=session, case=case, at=now, actor=actor, action="finding",
+    note = f"{w.finding}：{acc.VERDICTS[checked.verdict]}" + (f"；{w.measures}：{checked.measures}" if checked.measures
+                                                              else "")  # fmt: skip
+    cases_repo.append_event(session=session, case=case, at=now, actor=actor, action=_action(case, "finding"),
                             from_state=case.state, to_state=case.state, note=mask_text(note))  # fmt: skip
 
 
@@ -85,16 +90,16 @@ def review(session: orm.Session, rt: Runtime, case: Case, *, confirm: bool, acto
                                  note=reason or None)  # fmt: skip
     parts = []
     if found is not None:
-        parts.append(f"查实情况（{acc.VERDICTS.get(found.verdict, found.verdict)}）")
+        parts.append(f"{acc.words(case.kind).finding}（{acc.VERDICTS.get(found.verdict, found.verdict)}）")
     if records:
         parts.append("问责处理 " + "；".join(acc.describe(r.measure, r.post) for r in records))
     what = "、".join(parts)
     if confirm:
-        cases_repo.append_event(session=session, case=case, at=now, actor=actor, action="finding_confirm",
+        cases_repo.append_event(session=session, case=case, at=now, actor=actor, action=_action(case, "finding_confirm"),
                                 from_state=case.state, to_state=case.state, note=f"确认：{what}")  # fmt: skip
         dossier.on_accountability(session, rt, case, records, now)
         return f"已确认{what}。"
-    cases_repo.append_event(session=session, case=case, at=now, actor=actor, action="finding_return",
+    cases_repo.append_event(session=session, case=case, at=now, actor=actor, action=_action(case, "finding_return"),
                             from_state=case.state, to_state=case.state, note=mask_text(f"退回：{what}。理由：{reason}"))  # fmt: skip
     for a in cases_repo.assignees(session=session, case_id=case.id):
         notify_supervisor(session, rt, case, a.supervisor_id, now, reason="finding_return")

@@ -26,11 +26,13 @@ from handlers.case_plan import plan_case
 from handlers.deadlines import restart_answer
 from handlers.lifecycle import OPEN_STATES
 from handlers.lifecycle import CaseState
+from handlers.lifecycle import IllegalTransition
 from handlers.lifecycle import transition
 from handlers.masking import mask_text
 from handlers.routing import RouteDecision
 from handlers.routing import candidates
 from handlers.routing import route
+from storage import accountability as acc_repo
 from storage import case_lists
 from storage import cases as cases_repo
 from storage import jobs as ledger
@@ -80,10 +82,12 @@ def submit(
     channel: str = "wechat",
     kind: str = "complaint",
     answer_days: int | None = None,
+    actor: str = "citizen",
 ) -> Case:
     """Create the case from a finished draft as `handlers.case_plan` decides it: rows, routing, deadlines, notices.
 
-    A review (a 差评 to put right) passes kind="review" and its 整改 period as `answer_days` (working days)."""
+    A review (a 差评 to put right) passes kind="review" and its 整改 period as `answer_days` (working days); a case
+    opened from a 明查暗访 finding passes channel="inspection" and the inspector as `actor`."""
     city = rt.settings.city
     category, unit = known_category(city, draft.category), known_unit(city, draft.unit)
     pool = candidates(category=category, unit=unit, city=city)
@@ -127,7 +131,7 @@ def submit(
         session=session,
         case=case,
         at=now,
-        actor="citizen",
+        actor=actor,
         action="submit",
         from_state=None,
         to_state=CaseState.SUBMITTED,
@@ -217,6 +221,10 @@ def act(
     hear about it."""
     before = case.state
     target = transition(case.state, action)
+    if action == "reply" and case.kind == "review" and not _verified(session, case):
+        # 谁办理、谁负责: a 差评 is answered with what was found and put right, and the 回访 asks about that.
+        raise IllegalTransition(case.state, action, "差评整改工单须先记录核实情况和整改情况，再答复市民（核实 "
+                                f"{case.number} 属实 整改：……，或在工单页“核实与整改”中记录）")  # fmt: skip
     request = requests.check(session, rt, case, action, actor=actor, now=now, note=note, days=days)
     note = requests.record(session, rt, case, action, request, actor=actor, now=now, note=note, days=days)
     case.state = target
@@ -241,7 +249,9 @@ def act(
         case.closed_at = now
     elif action == "rate_unsatisfied":
         category = city.category(case.category)
-        if category is not None:
+        if case.kind == "review":  # 整改 again, in the review's own period
+            case.answer_due = rt.calendar.add_working_days(now, city.reviews.rectify_days)
+        elif category is not None:
             case.answer_due = restart_answer(now, category, rt.calendar)
         case.answer_started_at = now
         case.answered_at = None
@@ -299,12 +309,20 @@ def _handlers_for_redo(session: orm.Session, case: Case, now: datetime) -> list[
     return ids
 
 
+def _verified(session: orm.Session, case: Case) -> bool:
+    found = acc_repo.finding(session=session, case_id=case.id)
+    return found is not None and found.status != acc_repo.RETURNED
+
+
 def _request_rating(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> None:
     before = case.state
     case.state = transition(case.state, "request_rating")
     ev = cases_repo.append_event(session=session, case=case, at=now, actor="system", action="request_rating",
                                  from_state=before, to_state=case.state)  # fmt: skip
-    notify_citizen(session, rt, case, "request_rating", now, seq=ev.seq)
+    # A 差评's 回访 says what was put right (整改情况) and asks whether the citizen is satisfied with it now.
+    found = acc_repo.finding(session=session, case_id=case.id) if case.kind == "review" else None
+    measures = mask_text(found.measures) if found is not None and found.measures else None
+    notify_citizen(session, rt, case, "request_rating", now, seq=ev.seq, note=measures)
 
 
 def _to_triage(session: orm.Session, rt: Runtime, case: Case, now: datetime) -> None:

@@ -4,7 +4,8 @@ the outbox.
 The digest sent on Monday 09:00 (Asia/Shanghai, whatever the host's zone) covers the previous ISO week; a
 digest missed while the scheduler was down goes out once on restart and covers every week since the last one.
 Notices carry counts and a link only; the office's paper also lists the week's approved 查看身份 (never an identity),
-what was found (查实率) and who was held to account (问责人次), under a short narrative against the week before. A
+what was found (查实率) and who was held to account (问责人次), under a short narrative against the week before,
+and names the units at the bottom of the monthly standing two months running for 约谈 (`bot.service.ranking`). A
 sent digest is kept as sent (`digest_issues`): the console and `digest --week` read a past week back from there.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import orm
 
 from bot.runtime import Runtime
+from bot.service import ranking
 from handlers import digest as figures
 from handlers import digest_paper as paper
 from handlers import notices
@@ -79,6 +81,8 @@ def with_narrative(rt: Runtime, session: orm.Session, d: figures.Digest) -> figu
         previous = paper.from_dict(stored.content)
     else:
         previous = build(rt, session, start=before, end=d.start, as_of=d.start, week=previous_week)
+    # 约谈: a unit at the bottom of the monthly standing two months running (the months ended by the period's end).
+    d.talks, d.talk_months = ranking.flagged_for_talk(session, rt, d.end)
     d.narrative = paper.narrative(d, previous, rt.settings.city)
     return d
 

@@ -21,6 +21,7 @@ from sqlalchemy import orm
 from bot import ratelimit
 from bot.runtime import Runtime
 from bot.service import accountability
+from bot.service import appeals
 from bot.service import casework
 from bot.service import notify
 from bot.service import ratings
@@ -75,6 +76,7 @@ def summary(case: Case | sa.Row[Any]) -> CaseSummary:
         last_update_at=case.updated_at,
         last_update_note=case.last_note or "",
         due_at=case.answer_due,
+        kind=getattr(case, "kind", "complaint"),
     )
 
 
@@ -238,6 +240,10 @@ def _apply(step: d.Step, msg: InboundMessage, ctx: IntakeContext) -> str | None:
                 reply = exc.reason
         elif isinstance(effect, d.RecordOutcome):
             reply = _record_outcome(ctx, effect) or reply
+        elif isinstance(effect, d.AppealRating):
+            case = ctx._supervisor_case(effect.number)
+            assert case is not None  # dispatch checked the scope
+            reply = appeals.appeal_from_wechat(session, rt, ctx.supervisor_id() or "", case, effect.reason, now)
         elif isinstance(effect, d.RateCase):
             case = cases_repo.by_number(session=session, number=effect.number)
             assert case is not None and case.pseudonym == msg.pseudonym

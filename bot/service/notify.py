@@ -82,7 +82,7 @@ def notify_supervisor(session: orm.Session, rt: Runtime, case: Case, supervisor_
 
 def notify_citizen(session: orm.Session, rt: Runtime, case: Case, action: str, now: datetime, *,
                    note: str | None = None, seq: int) -> None:  # fmt: skip
-    text = notices.citizen_text(action, case.number, tz=rt.tz, note=note, due=case.answer_due)
+    text = notices.citizen_text(action, case.number, tz=rt.tz, note=note, due=case.answer_due, kind=case.kind)
     if text is None:
         return
     if case.channel != "wechat":

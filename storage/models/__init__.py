@@ -36,8 +36,13 @@ from storage.models.intake import Dialog
 from storage.models.intake import InboundRecord
 from storage.models.open311 import ApiKey
 from storage.models.open311 import Open311Request
+from storage.models.ranking import RankingMonth
+from storage.models.ranking import ServiceVolume
 from storage.models.ratings import WindowRating
 from storage.models.requests import CaseRequest
+from storage.models.reviews import Inspection
+from storage.models.reviews import InspectionPhoto
+from storage.models.reviews import RatingAppeal
 from storage.models.staff import BindFailure
 from storage.models.staff import Correction
 from storage.models.staff import LoginFailure
@@ -96,4 +101,9 @@ __all__ = [
     "SurveyResponse",
     "SurveyLink",
     "QrScan",
+    "RatingAppeal",
+    "Inspection",
+    "InspectionPhoto",
+    "ServiceVolume",
+    "RankingMonth",
 ]

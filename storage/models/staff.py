@@ -43,7 +43,7 @@ class BindFailure(Model):
 
 
 class StaffAccount(Model):
-    """A console account (督办员, unit head, 治庸办, admin). Passwords are stored only as salted slow hashes; its
+    """A console account (督办员, unit head, 治庸办, admin, 组织部, 暗访员). Passwords are stored only as salted slow hashes; its
     sign-ins are rows of `staff_sessions` (storage.models.console)."""
 
     __tablename__ = "staff_accounts"
@@ -52,7 +52,9 @@ class StaffAccount(Model):
     username: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
     display_name: orm.Mapped[str] = orm.mapped_column(sa.String(64))
     password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(256))
-    role: orm.Mapped[str] = orm.mapped_column(sa.String(16))  # supervisor | unit_head | office | admin | organisation
+    role: orm.Mapped[str] = orm.mapped_column(
+        sa.String(16)
+    )  # supervisor | unit_head | office | admin | organisation | inspector
     units: orm.Mapped[list[str]] = orm.mapped_column(JSONType)  # unit / body codes the account covers
     member_of: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))  # for 回避: the unit the person belongs to
     supervisor_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(32), unique=True)  # config.yaml supervisor

@@ -24,7 +24,9 @@ TWIN = "昨天上午我去不动产登记中心办房产证，3号窗口的工�
 
 def test_every_audit_and_access_code_has_words() -> None:
     for code in [*ACTION_LABELS, *STEP_LABELS, "relate", "anonymise", "finding", "accountability", "finding_confirm",
-                 "finding_return", "bulletin_draft", "bulletin_approve", "bulletin_withdraw"]:  # fmt: skip
+                 "finding_return", "bulletin_draft", "bulletin_approve", "bulletin_withdraw", "verification",
+                 "verification_confirm", "verification_return", "appeal", "appeal_upheld", "appeal_rejected",
+                 "inspection_case"]:  # fmt: skip
         assert labels.event_label(code) != labels.UNKNOWN, code
     assert labels.staff_event_label("view_evidence") == "查看证据材料"
     assert labels.staff_event_label("act:reclassify") == "办理：改分类"

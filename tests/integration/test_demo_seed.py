@@ -83,6 +83,13 @@ def test_the_demo_people_are_ready_to_play(app, db_url: str, seeded: str) -> Non
     accounts = {u: (role, h) for u, role, h in rows(db_url, "SELECT username, role, password_hash FROM staff_accounts")}
     assert accounts["sup_bdc"][0] == "supervisor" and accounts["sup_triage"][0] == "office"
     assert accounts["head_bdc"][0] == "unit_head" and accounts["admin"][0] == "admin"
+    # 好差评 and 明查暗访 to show: window ratings, a 差评 being put right, an appeal waiting, the 暗访员's visit.
+    assert accounts["inspector"][0] == "inspector"
+    assert rows(db_url, "SELECT count(*) FROM window_ratings")[0][0] >= 20
+    assert rows(db_url, "SELECT count(*) FROM cases WHERE kind = 'review'") == [(1,)]
+    assert rows(db_url, "SELECT status FROM rating_appeals") == [("pending",)]
+    assert rows(db_url, "SELECT unit, case_id FROM inspections") == [("gjj", None)]
+    assert rows(db_url, "SELECT count(*) FROM inspection_photos") == [(1,)]
     assert (
         check_password_hash(accounts["sup_bdc"][1], demo_accounts.DEMO_PASSWORD)
         and demo_accounts.DEMO_PASSWORD in seeded
@@ -120,6 +127,9 @@ def test_seeding_twice_keeps_the_data_and_force_seeds_again(app, db_url: str, se
     verify = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "0 broken" in verify.output
     assert rows(db_url, "SELECT count(*) FROM reveal_requests") == [(0,)]
+    # The demo's ratings, appeal and visit were replaced, not doubled.
+    assert rows(db_url, "SELECT count(*) FROM rating_appeals") == [(1,)]
+    assert rows(db_url, "SELECT count(*) FROM inspections") == [(1,)]
 
 
 def test_a_half_finished_seed_is_cleaned_up_and_redone(app, db_url: str) -> None:  # type: ignore[no-untyped-def]

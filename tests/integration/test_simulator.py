@@ -142,6 +142,13 @@ def test_every_kind_of_action_is_a_push_the_bot_understands(sim: Sim, db_url: st
     assert "市公安局 2号窗口" in welcome
 
 
+def test_a_window_is_rated_from_its_rating_code_in_the_simulator(sim: Sim, db_url: str) -> None:
+    ask = sim.post("scan", openid="o_demo_1", unit="bdc", window="5", rate=True)["reply"] or ""
+    assert "5 非常满意" in ask and "1 非常不满意" in ask
+    assert "谢谢您的评价（满意）" in (sim.post("text", openid="o_demo_1", content="4")["reply"] or "")
+    assert rows(db_url, "SELECT unit, window, level FROM window_ratings") == [("bdc", "5", 4)]
+
+
 def test_bad_requests_get_clear_errors(sim: Sim) -> None:
     resp = sim.http.post(f"{sim.url}/simulator/api/text", json={"openid": "x; drop", "content": "hi"}, timeout=5)
     assert resp.status_code == 400 and "openid" in resp.json()["error"]

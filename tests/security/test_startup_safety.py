@@ -73,8 +73,9 @@ def test_a_dev_env_file_is_ignored_unless_the_environment_says_development(tmp_p
     assert settings.development and settings.env.wechat_token == "devtoken123"
 
 
-def test_production_refuses_a_database_with_the_demo_city(db_url: str, clock, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_production_refuses_a_database_with_the_demo_city(db_url: str, clock, capsys, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     dev_app = create_app(make_settings(db_url, ZHIYONG_ENV="development"), clock=clock)
+    runtime(dev_app).services["evidence_dir"] = tmp_path / "evidence"  # the demo's 暗访 photo, not in instance/
     seeded = dev_app.test_cli_runner().invoke(args=["demo", "seed", "--weeks", "1"])
     runtime(dev_app).db.dispose()
     assert seeded.exit_code == 0, seeded.output

@@ -104,6 +104,22 @@ def test_broken_yaml_is_named(tmp_path: Path) -> None:
         (lambda d: d["calendar"].update(extra_holidays=["2027-13-01"]), r"calendar\.extra_holidays\.0"),
         (lambda d: d["texts"].pop("welcome"), r"texts\.welcome: Field required"),
         (lambda d: d["units"][0].update(code="Bad Code"), r"units\.0\.code"),
+        (
+            lambda d: d.update(
+                ranking={
+                    "weights": {
+                        k: 0 for k in ("complaints", "findings", "satisfaction", "ratings", "surveys", "inspections")
+                    }
+                }
+            ),
+            r"ranking\.weights: at least one weight must be above 0",
+        ),
+        (lambda d: d.update(ranking={"weights": {"ratings": -1}}), r"ranking\.weights\.ratings"),
+        (lambda d: d.update(ranking={"weights": {"popularity": 1}}), r"ranking\.weights\.popularity: Extra inputs"),
+        (lambda d: d.update(ranking={"min_sample": -1}), r"ranking\.min_sample"),
+        (lambda d: d.update(ranking={"volume": {"bdc": {"2026-13": 10}}}), r"ranking\.volume: .*2026-13"),
+        (lambda d: d.update(ranking={"volume": {"nowhere": {"2026-11": 10}}}), "ranking.volume: 'nowhere'"),
+        (lambda d: d.update(inspections={"wait_limit_minutes": 0}), r"inspections\.wait_limit_minutes"),
     ],
 )
 def test_each_class_of_config_mistake_names_its_key(tmp_path: Path, mutate, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -40,3 +40,15 @@ def test_supervisors_keep_their_rule() -> None:
     v = visibility(StaffMember(role="supervisor", units=("bdc", "gaj"), member_of="bdc"), CITY)
     assert v.units == ("bdc", "gaj") and v.blocked == ("bdc",)
     assert visibility(StaffMember(role="unit_head", units=("bdc",), member_of="bdc"), CITY).nothing
+
+
+def test_an_inspector_sees_no_case_and_never_inspects_their_own_unit_or_one_below_it() -> None:
+    from handlers.inspection import may_inspect
+
+    inspector = StaffMember(role="inspector", member_of="gaj")
+    assert visibility(inspector, NESTED).nothing
+    assert not may_inspect(inspector, "gaj", NESTED) and not may_inspect(inspector, "cgs", NESTED)
+    assert may_inspect(inspector, "bdc", NESTED) and not may_inspect(inspector, "nowhere", NESTED)
+    child = StaffMember(role="inspector", member_of="cgs")  # as for cases: conflicted for cgs, not for its parent
+    assert not may_inspect(child, "cgs", NESTED) and may_inspect(child, "gaj", NESTED)
+    assert not may_inspect(StaffMember(role="supervisor", units=("bdc",)), "bdc", NESTED)  # not an inspector

@@ -327,9 +327,10 @@
       var unit = $("scan-unit").value;
       var win = $("scan-window").value;
       var sub = $("scan-subscribe").checked;
+      var rate = $("scan-rate").checked;
       var name = $("scan-unit").options[$("scan-unit").selectedIndex].textContent;
-      act("scan", { openid: current.openid, unit: unit, window: win, subscribe: sub },
-        { type: "sys", text: "扫码：" + name + (win ? " " + win + "号窗口" : "") + (sub ? "（并关注）" : "") });
+      act("scan", { openid: current.openid, unit: unit, window: win, subscribe: sub, rate: rate },
+        { type: "sys", text: (rate ? "扫评价码：" : "扫码：") + name + (win ? " " + win + "号窗口" : "") + (sub ? "（并关注）" : "") });
       $("scan-found").hidden = true;
     });
     $("send-subscribe").addEventListener("click", function () {
@@ -371,8 +372,10 @@
       var kv = part.split("=");
       if (kv.length === 2) { fields[kv[0]] = kv[1]; }
     });
-    if (!fields.unit) { return; }
-    $("scan-unit").value = fields.unit;
+    var unit = fields.unit || fields.rate;
+    if (!unit) { return; }
+    $("scan-unit").value = unit;
+    $("scan-rate").checked = Boolean(fields.rate);
     $("scan-window").value = fields.window || "";
     var found = $("scan-found");
     found.textContent = "已识别二维码：" + scene + "，点“扫一扫”发送扫码事件";

@@ -1,7 +1,7 @@
 """民意调查 / 民主评议: surveys, invitations, participation (apart from the answers), answers, one-use links, QR scans
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 09:00:00
 
 New tables only (issue 16, the survey part); nothing existing is touched. (0014 is written in parallel; the chain
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from storage.models.base import UTCDateTime
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
