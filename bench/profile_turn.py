@@ -83,7 +83,7 @@ def instrument() -> list[str]:
         ("dialog (pure)", intake, "dispatch"),
         ("classification (rest)", intake.IntakeContext, "_classify"),
         ("  features", model.TextModel, "vectorize"),
-        ("  tokenizer (jieba)", features, "_tokens"),
+        ("  tokenizer (rjieba)", features, "_tokens"),
         ("draft + case writes", intake, "_apply"),
         ("  draft upsert", dialogs, "save"),
         ("ledger finish", inbound, "finish"),

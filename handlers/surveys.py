@@ -18,6 +18,7 @@ A mistake is refused with the file and the key named: `survey.yaml: questions.1.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -190,6 +191,7 @@ _CN = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _SCALE_WORDS = {v: k for k, v in SCALE5.items()} | {"很满意": 5, "比较满意": 4, "一般": 3, "很不满意": 1}
 
 
+@functools.lru_cache(maxsize=4096)  # the dialog's matchers ask for one message's compact form several times
 def compact(text: str) -> str:
     """The text without spaces and punctuation, in half-width characters, for reading one-word answers."""
     norm = unicodedata.normalize("NFKC", text or "")

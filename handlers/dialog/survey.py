@@ -42,8 +42,12 @@ EXPLICIT_START = frozenset(
 )
 
 
+_LONGEST_WORD = 12  # a longer message is no 开始 / 停止: not looked at further (every first message passes here)
+
+
 def _invite(turn: Turn, words: frozenset[str]) -> SurveyInvite | None:
-    if turn.is_event or turn.text is None or compact(turn.text) not in words:
+    text = turn.text
+    if turn.is_event or text is None or len(text) > _LONGEST_WORD or compact(text) not in words:
         return None
     lookup = turn.env.survey_invite
     invite = lookup() if lookup is not None else None
@@ -93,7 +97,7 @@ def on_decline(turn: Turn, invite: SurveyInvite) -> DialogResult:
 def stop(turn: Turn) -> bool:
     if turn.is_event or turn.text is None:
         return False
-    return compact(turn.text) in STOP_WORDS or cancel(turn)
+    return (len(turn.text) <= _LONGEST_WORD and compact(turn.text) in STOP_WORDS) or cancel(turn)
 
 
 def on_stop(turn: Turn, _: object) -> DialogResult:
