@@ -179,6 +179,11 @@ def on_thanks(turn: Turn, _: object) -> DialogResult:
     return end(turn, say(turn.city, "thanks"))
 
 
+def on_nothing_more(turn: Turn, _: object) -> DialogResult:
+    # "就是这些" with nothing open (after an outburst, say): a close, not a second outburst answered.
+    return end(turn, say(turn.city, "nothing_more"))
+
+
 def on_guide(turn: Turn, _: object) -> DialogResult:
     return end(turn, say(turn.city, "guide"))
 

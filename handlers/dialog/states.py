@@ -93,6 +93,7 @@ ENTRY_POINTS: Sequence[Handler] = (
     (any_event, entry.on_menu),
     (thanks, entry.on_thanks),
     (smalltalk, entry.on_guide),
+    (done, entry.on_nothing_more),
     (report_intent, entry.on_report),
     (listen.restore, listen.on_restore_nothing),
     (listen.first_intent, listen.on_intent),

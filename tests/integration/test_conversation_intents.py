@@ -64,6 +64,8 @@ def test_small_talk_and_an_insult_open_nothing(wechat: WeChat, db_url: str) -> N
     assert "小助手" in weather and "什么时候" not in weather and "今天" not in weather
     insult = wechat.text("你们这些当官的都是废物", "o_intent_2") or ""
     assert insult and "废物" not in insult and "工单号" not in insult
+    after = wechat.text("就是这些", "o_intent_2") or ""  # that was all they had to say
+    assert after and after != insult and "随时" in after
     assert _counts(db_url) == (0, 0)
 
 
