@@ -1,8 +1,10 @@
 """gunicorn settings for production: `gunicorn -c gunicorn.conf.py 'bot:create_app()'`.
 
-Access lines carry the path only (`%(U)s`), never the query string: WeChat puts signatures and the openid there.
+Access lines carry the path only (`%(U)s`), never the query string: WeChat puts signatures and the openid there;
+a signed survey link's token is cut from the path too (`bot.logs.RedactAccess`).
 """
 
+import logging
 import multiprocessing
 import os
 
@@ -25,3 +27,9 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
+
+
+def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn's hook signature
+    from bot.logs import RedactAccess
+
+    logging.getLogger("gunicorn.access").addFilter(RedactAccess())

@@ -1,7 +1,8 @@
-"""Logging set-up, done before the app exists: one format, and no query strings in request logs.
+"""Logging set-up, done before the app exists: one format, and no query strings or signed links in request logs.
 
 WeChat puts `signature`, `msg_signature`, `openid` and `echostr` in the query string, so request lines are
-logged with the path only.
+logged with the path only; a survey link (`/survey/<token>`) is a citizen's signed invitation, so its token is
+cut from request lines too (werkzeug's, and gunicorn's access log through `RedactAccess`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import sys
 from logging.config import dictConfig
 
 _QUERY = re.compile(r"(\"?[A-Z]+ [^ ?\"]+)\?[^ \"]*")
+_SIGNED = re.compile(r"(/survey/)[^/ ?\"]+")
+SIGNED_MARK = "/survey/"
+
+
+def redact_links(text: str) -> str:
+    """A request path or line with the token of a signed link replaced by `…`."""
+    return _SIGNED.sub(r"\1…", text) if SIGNED_MARK in text else text
 
 
 class StripQuery(logging.Filter):
@@ -19,12 +27,31 @@ class StripQuery(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         msg = record.msg if isinstance(record.msg, str) else ""
-        if "?" not in msg and not any(isinstance(a, str) and "?" in a for a in record.args or ()):
+        args = record.args if isinstance(record.args, tuple) else ()
+        if (
+            "?" not in msg
+            and SIGNED_MARK not in msg
+            and not any(isinstance(a, str) and ("?" in a or SIGNED_MARK in a) for a in args)
+        ):
             return True  # nothing to strip: the common case, kept cheap (a line per WeChat push)
-        if isinstance(record.args, tuple) and record.args:
-            record.args = tuple(_QUERY.sub(r"\1", a) if isinstance(a, str) else a for a in record.args)
+        if args:
+            record.args = tuple(redact_links(_QUERY.sub(r"\1", a)) if isinstance(a, str) else a for a in args)
         if isinstance(record.msg, str):
-            record.msg = _QUERY.sub(r"\1", record.msg)
+            record.msg = redact_links(_QUERY.sub(r"\1", record.msg))
+        return True
+
+
+class RedactAccess(logging.Filter):
+    """For gunicorn's access log, whose record args are a dict of atoms: the path (`U`) and request line (`r`)
+    lose a signed link's token (the format already leaves the query string out)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        atoms = record.args
+        if isinstance(atoms, dict):
+            for key in ("U", "r"):
+                value = atoms.get(key)
+                if isinstance(value, str) and SIGNED_MARK in value:
+                    atoms[key] = redact_links(_QUERY.sub(r"\1", value) if key == "r" else value)
         return True
 
 

@@ -1,7 +1,7 @@
 """Whistleblower privacy in logs and storage (RELIABILITY 5.10 items 79, 82, 83).
 
 - 82: a real gunicorn run's access log and error log carry no query strings: no `openid=`, `signature=`,
-  `msg_signature=`, `echostr=`, and none of their values;
+  `msg_signature=`, `echostr=`, and none of their values; nor a signed survey link's token;
 - 83: a crash inside the handler (whose exception message even carries the complaint and the openid) leaves
   no complaint text, openid or traceback with them in any log record;
 - 79: after a whole conversation the openid is stored only in the restricted tables (`citizens`,
@@ -58,6 +58,10 @@ def test_access_and_error_logs_of_a_real_gunicorn_run_carry_no_query_strings(tmp
         forged = requests.post(srv.url + "/wechat", params={**push.query, "msg_signature": "f" * 40},
                                data=push.body, timeout=5)  # fmt: skip
         assert forged.status_code == 403
+        # A citizen's signed survey link (even a forged one) is a request line too: its token never reaches a log.
+        link = "s1.ZmFrZVN1cnZleVRva2VuOTk3.c2lnbmF0dXJl"
+        assert requests.get(srv.url + f"/survey/{link}", timeout=5).status_code in (400, 403, 404)
+        secrets.append(link)
     finally:
         srv.stop()
     access_log = access.read_text("utf-8")

@@ -169,3 +169,24 @@ def test_request_lines_lose_their_query_string_and_other_log_calls_still_format(
     rec = logging.LogRecord("zhiyong", logging.INFO, "", 0, "report %s", ({"sent": 1},), None)
     f.filter(rec)
     assert rec.getMessage() == "report {'sent': 1}"
+
+
+def test_a_signed_survey_link_leaves_no_token_in_request_lines() -> None:
+    import logging
+
+    from bot.logs import RedactAccess
+    from bot.logs import StripQuery
+
+    token = "s1.AbCdEf123_-xyz.sig"
+    rec = logging.LogRecord("werkzeug", logging.INFO, "", 0, '%s - "%s" %s',
+                            ("127.0.0.1", f"GET /survey/{token}?x=1 HTTP/1.1", "200"), None)  # fmt: skip
+    StripQuery().filter(rec)
+    assert token not in rec.getMessage() and "GET /survey/… HTTP/1.1" in rec.getMessage()
+    atoms = {"h": "127.0.0.1", "m": "POST", "U": f"/survey/{token}", "r": f"POST /survey/{token} HTTP/1.1", "s": "303"}
+    rec = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, '%(h)s "%(m)s %(U)s" %(s)s', (atoms,), None)
+    RedactAccess().filter(rec)
+    assert token not in rec.getMessage() and rec.getMessage() == '127.0.0.1 "POST /survey/…" 303'
+    plain = {"U": "/wechat", "r": "POST /wechat HTTP/1.1"}
+    rec = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, "%(U)s", (plain,), None)
+    RedactAccess().filter(rec)
+    assert rec.getMessage() == "/wechat"
