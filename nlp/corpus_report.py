@@ -42,7 +42,13 @@ def _label(value: Any) -> str:
 
 def agreement(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Kappa per field between `first_label` and `second_label`, the confusion of their disagreements, and
-    which reading the settled (stored) label took."""
+    which reading the settled (stored) label took.
+
+    Only lines with both labels count: a line still waiting for its blind second reading (`second_label`
+    null) is counted as single-labelled and left out of every figure, rather than failing or counting as
+    agreement."""
+    single = sum(not r.get("second_label") for r in rows)
+    rows = [r for r in rows if r.get("first_label") and r.get("second_label")]
     fields: dict[str, Any] = {}
     pairs = {
         "intent": [(r["first_label"]["intent"], r["second_label"]["intent"]) for r in rows],
@@ -70,6 +76,8 @@ def agreement(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     units_pairs = [(r["first_label"].get("units"), r["second_label"].get("units")) for r in rows]
     return {
         "fields": fields,
+        "double_labelled": len(rows),
+        "single_labelled": single,
         "messages_with_a_disagreement": len(disagreeing),
         "marked_settled": sum(bool(r.get("settled")) for r in rows),
         "settled": dict(settled),
@@ -138,6 +146,10 @@ def format_corpus_report(report: dict[str, Any]) -> str:
         f"voices in both: {both['voices_in_both'] or 'none'}"
     )
     agree = both["agreement"]
+    lines.append(
+        f"labelled twice: {agree['double_labelled']}; still single-labelled (no second label yet, "
+        f"left out of kappa): {agree['single_labelled']}"
+    )
     for name, field in agree["fields"].items():
         lines.append(f"kappa {name}: {field['kappa']:.3f} (n={field['n']}); disagreements {field['disagreements']}")
     lines.append(
