@@ -1,5 +1,5 @@
 """Learners for one classification head, each delivered as a single linear layer over the TF-IDF features:
-a LinearSVC calibrated by temperature scaling, or a stack of LinearSVC/ComplementNB learners under a
+a LinearSVC calibrated by temperature scaling, or a stack of LinearSVC/NB-SVM/ComplementNB learners under a
 logistic regression fitted on their out-of-fold scores (folded back into one matrix). Deterministic.
 """
 
@@ -22,11 +22,11 @@ class LearnerError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class BaseLearner:
-    """One base model of a stacked head: LinearSVC or ComplementNB over weighted feature blocks (a block
-    without a weight is not seen)."""
+    """One base model of a stacked head: LinearSVC, NB-SVM or ComplementNB over weighted feature blocks (a block
+    without a weight is not seen). `c`: the SVCs' C, ComplementNB's alpha."""
 
     name: str
-    kind: str  # "svc" | "cnb"
+    kind: str  # "svc" | "cnb" | "nbsvm"
     weights: tuple[tuple[str, float], ...]
     c: float = 0.3
 
@@ -142,10 +142,12 @@ class LinearHead:
 def _fit_learner(
     kind: str, c: float, x: sp.csr_matrix, y: np.ndarray, n_classes: int, class_weight: str | None = None
 ) -> LinearHead:
-    """LinearSVC or ComplementNB as a linear layer (ComplementNB's log-likelihoods are linear in x too)."""
+    """LinearSVC, NB-SVM or ComplementNB as a linear layer (ComplementNB's log-likelihoods are linear in x too)."""
     if kind == "svc":
         coef, intercept = _stacked_coef(_svc(c, class_weight).fit(x, y))
         return LinearHead(coef, intercept)
+    if kind == "nbsvm":
+        return _fit_nbsvm(c, x, y, n_classes)
     from sklearn.naive_bayes import ComplementNB
 
     nb = ComplementNB(alpha=c).fit(x, y)
@@ -154,6 +156,31 @@ def _fit_learner(
     weights = nb.feature_log_prob_.T
     # Centred per document, as the scores of the other learners are.
     return LinearHead(weights - weights.mean(axis=1, keepdims=True), np.zeros(n_classes))
+
+
+def nb_ratios(x: sp.csr_matrix, positive: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """NB log-count ratios of one class against the rest (Wang & Manning 2012), from the features' presence:
+    log((p / |p|₁) / (q / |q|₁)) with p, q = alpha + the number of positive / other documents using each."""
+    present = (x > 0).astype(np.float64)
+    p = alpha + np.asarray(present[positive].sum(axis=0)).ravel()
+    q = alpha + np.asarray(present[~positive].sum(axis=0)).ravel()
+    return np.log(p / p.sum()) - np.log(q / q.sum())
+
+
+def _fit_nbsvm(c: float, x: sp.csr_matrix, y: np.ndarray, n_classes: int) -> LinearHead:
+    """NB-SVM one against the rest: a binary LinearSVC per class on x scaled by that class's NB log-count
+    ratios r; its score (x ∘ r) · w + b is x · (r ∘ w) + b, a linear layer over x."""
+    if len(np.unique(y)) != n_classes:
+        raise LearnerError("every class needs examples in every training fold")
+    coef = np.zeros((x.shape[1], n_classes))
+    intercept = np.zeros(n_classes)
+    for k in range(n_classes):
+        positive = y == k
+        r = nb_ratios(x, positive)
+        svc = _svc(c).fit((x @ sp.diags(r)).tocsr(), positive.astype(np.int64))
+        coef[:, k] = r * svc.coef_.ravel()
+        intercept[k] = svc.intercept_[0]
+    return LinearHead(coef, intercept)
 
 
 def fit_head(
