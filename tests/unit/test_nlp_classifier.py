@@ -228,7 +228,9 @@ def test_missing_model_is_trained_and_saved_then_loaded_without_training(
     monkeypatch.setattr("nlp.training.train_complaint_model", no_training)
     started = time.perf_counter()
     load_classifier(UNITS, CATEGORIES, model_dir=model_dir, category_threshold=0.35, unit_threshold=0.45)
-    assert time.perf_counter() - started < 1.5
+    # no_training above is the real check; the bound only catches a load that rebuilds something big. It is
+    # loose because a loaded CI machine took 5 s for a 0.2 s load (bench/nlp.py measures the cold start).
+    assert time.perf_counter() - started < 15
 
 
 def test_stale_builtin_models_are_recognised(model_dir: Path) -> None:
