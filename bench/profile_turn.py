@@ -79,6 +79,7 @@ def instrument() -> list[str]:
         ("parse XML", WechatProtocol, "parse"),
         ("ledger claim", inbound, "claim"),
         ("read sender", turn, "sender_view"),
+        ("claim + read sender", turn, "claim_with_view"),
         ("citizen insert", citizens, "touch"),
         ("dialog (pure)", intake, "dispatch"),
         ("classification (rest)", intake.IntakeContext, "_classify"),

@@ -55,6 +55,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+# Every pattern above needs one of these characters (月 ymd/md/pmd, 日号 d, 天周期拜 ago/week, 天日晚夜儿早刚 rel)
+# or a digit, a separator and a digit (iso): most messages have none, and one search then spares the eight.
+_MAY_NAME_A_DAY = re.compile(r"[月日号天周期拜晚夜儿早刚]|\d[-/.]\d")
+# What _HALF changes: a text without any of it is its own half-width form (str.translate looks up every char).
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
 # Only in an answer to "when": a bare part of the day means today (下午 → 今天下午).
 _BARE_PART = re.compile(r"^(?:凌晨|清晨|早上|早晨|上午|中午|下午|傍晚|晚上)" + _TAIL)
 _VAGUE = re.compile(
@@ -169,8 +174,10 @@ def _day_of(name: str, m: re.Match[str], today: date) -> date | None:
 
 def find_when(text: str, now: datetime, tz: str = DEFAULT_TIMEZONE) -> When | None:
     """The first expression inside `text` that names a day (未来的日期 included; the caller decides)."""
+    half = text.translate(_HALF) if _FULL_WIDTH.search(text) else text
+    if not _MAY_NAME_A_DAY.search(half):
+        return None
     today = today_in(now, tz)
-    half = text.translate(_HALF)
     best: When | None = None
     for name, pattern in _PATTERNS:
         for m in pattern.finditer(half):

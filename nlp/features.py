@@ -110,12 +110,16 @@ def prepare(
 
 def _tokens(tokenizer: Tokenizes, segments: list[tuple[int, str]], hmm: bool) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
+    wordlike = WORD_RUN.search  # is_wordlike, without a Python call per token
     for offset, segment in segments:
         # A space between segments/tokens breaks word pairs (see word_terms); keep a marker for it.
+        gap = ("", offset, offset)
         if out:
-            out.append(("", offset, offset))
-        for word, start, end in tokenizer.tokenize(segment, HMM=hmm):
-            out.append((word, start + offset, end + offset) if is_wordlike(word) else ("", offset, offset))
+            out.append(gap)
+        out += [
+            (word, start + offset, end + offset) if wordlike(word) else gap
+            for word, start, end in tokenizer.tokenize(segment, HMM=hmm)
+        ]
     return out
 
 

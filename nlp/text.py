@@ -27,8 +27,25 @@ WORD_RUN = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 HAS_WORD_CHAR = re.compile(r"[0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+class _Translation(dict[int, str | int]):
+    """The translation table, which also remembers the characters it leaves alone (mapped to themselves).
+
+    str.translate looks every character up; for one the table lacks, a plain dict raises a KeyError that
+    translate then swallows, once per CJK character of every message. Remembered, the next lookup is a plain hit.
+    At most `_REMEMBER` of them: a stream of rare characters cannot grow it without bound.
+    """
+
+    def __missing__(self, code: int) -> int:
+        if len(self) < _REMEMBER:
+            self[code] = code
+        return code
+
+
+_REMEMBER = 40_000  # the mapped entries (~5,000) and more than the everyday characters of Chinese text
+
+
 @functools.cache
-def _table() -> dict[int, str]:
+def _table() -> _Translation:
     """The single-character translation table, built once per process (about 50 ms, zhconv's dictionary)."""
     import zhconv
 
@@ -39,7 +56,7 @@ def _table() -> dict[int, str]:
         data = json.load(fh)
     pairs = dict(data["zh2Hans"])
     pairs.update(data["zh2CN"])
-    table: dict[int, str] = {}
+    table = _Translation()
     # Only 1:1 character pairs keep the mapping length-preserving; phrase entries (乾隆 stays 乾隆) are lost,
     # which does not matter for classification.
     for trad, simp in pairs.items():

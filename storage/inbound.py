@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -31,19 +32,41 @@ def claim(
     return insert_ignore_returning(  # type: ignore[no-any-return]
         session.connection(),  # the first statement of a turn: nothing to flush
         InboundRecord.__table__,  # type: ignore[arg-type]
-        {
-            "msg_key": msg_key,
-            "msg_id": msg_id,
-            "msg_type": msg_type[:32],
-            "event": event[:48] if event else None,
-            "pseudonym": pseudonym,
-            "created_at": created_at,
-            "received_at": received_at,
-            "outcome": "pending",
-        },
+        claim_values(
+            msg_key=msg_key,
+            msg_id=msg_id,
+            msg_type=msg_type,
+            event=event,
+            pseudonym=pseudonym,
+            created_at=created_at,
+            received_at=received_at,
+        ),  # fmt: skip
         ["msg_key"],
         "id",
     )
+
+
+def claim_values(
+    *,
+    msg_key: str,
+    msg_id: str | None,
+    msg_type: str,
+    event: str | None,
+    pseudonym: str,
+    created_at: datetime,
+    received_at: datetime,
+) -> dict[str, Any]:
+    """The columns of a new ledger row (shared with `storage.turn.claim_with_view`)."""
+    return {
+        "msg_key": msg_key,
+        "msg_id": msg_id,
+        "msg_type": msg_type[:32],
+        "event": event[:48] if event else None,
+        "pseudonym": pseudonym,
+        "created_at": created_at,
+        "received_at": received_at,
+        "outcome": "pending",
+    }
 
 
 def get(*, session: orm.Session, msg_key: str) -> InboundRecord | None:

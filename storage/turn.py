@@ -14,9 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage import inbound
 from storage.models import Case
 from storage.models import Citizen
 from storage.models import Dialog
+from storage.models import InboundRecord
 from storage.models import SupervisorBinding
 
 _bindings = SupervisorBinding.__table__
@@ -48,7 +50,63 @@ class SenderView:
 
 def sender_view(*, session: orm.Session, pseudonym: str) -> SenderView:
     # On the session's connection: read before anything is written, no autoflush needed.
-    row = session.connection().execute(_STMT, {"pseudonym": pseudonym}).one()
+    return _view(session.connection().execute(_STMT, {"pseudonym": pseudonym}).one())
+
+
+# The ledger claim (storage.inbound.claim) with the sender view in its RETURNING clause: a new citizen's first
+# push, like every other, needs both, and one statement is one round trip (and one pass through SQLAlchemy's
+# execution) fewer. Scalar subqueries in RETURNING work on PostgreSQL and on SQLite ≥ 3.35; they read the
+# same tables `_STMT` reads, never the ledger row being inserted. Plain SQL text, built once (see storage._upsert).
+_inbound = InboundRecord.__table__
+_CLAIM_COLUMNS = ("msg_key", "msg_id", "msg_type", "event", "pseudonym", "created_at", "received_at", "outcome")
+_CLAIM_AND_VIEW = (
+    sa.text(
+        f"INSERT INTO {_inbound.name} ({', '.join(_CLAIM_COLUMNS)}) "
+        f"VALUES ({', '.join(':' + c for c in _CLAIM_COLUMNS)}) "
+        "ON CONFLICT (msg_key) DO NOTHING RETURNING id, "
+        f"EXISTS (SELECT 1 FROM {_citizens.name} WHERE {_citizens.name}.pseudonym = :pseudonym) AS known, "
+        f"(SELECT last_message_at FROM {_citizens.name} WHERE {_citizens.name}.pseudonym = :pseudonym) "
+        "AS last_message_at, "
+        f"EXISTS (SELECT 1 FROM {_cases.name} WHERE {_cases.name}.pseudonym = :pseudonym) AS has_cases, "
+        f"(SELECT supervisor_id FROM {_bindings.name} WHERE {_bindings.name}.pseudonym = :pseudonym) "
+        "AS supervisor_id, "
+        f"(SELECT data FROM {_dialogs.name} WHERE {_dialogs.name}.pseudonym = :pseudonym) AS data"
+    )
+    .bindparams(*[sa.bindparam(c, type_=_inbound.c[c].type) for c in _CLAIM_COLUMNS])
+    .columns(
+        sa.column("id", _inbound.c.id.type),
+        sa.column("known", sa.Boolean()),
+        sa.column("last_message_at", _citizens.c.last_message_at.type),
+        sa.column("has_cases", sa.Boolean()),
+        sa.column("supervisor_id", _bindings.c.supervisor_id.type),
+        sa.column("data", _dialogs.c.data.type),
+    )
+)
+
+
+def claim_with_view(
+    *,
+    session: orm.Session,
+    msg_key: str,
+    msg_id: str | None,
+    msg_type: str,
+    event: str | None,
+    pseudonym: str,
+    created_at: datetime,
+    received_at: datetime,
+) -> tuple[int, SenderView] | None:
+    """`storage.inbound.claim` and `sender_view` in one statement: the new ledger row's id and what is known about
+    the sender, or None when the key was already recorded (a retry, which needs no view)."""
+    values = inbound.claim_values(msg_key=msg_key, msg_id=msg_id, msg_type=msg_type, event=event,
+                                  pseudonym=pseudonym, created_at=created_at, received_at=received_at)  # fmt: skip
+    # The first statement of a turn: nothing to flush, so the session's connection.
+    row = session.connection().execute(_CLAIM_AND_VIEW, values).one_or_none()
+    if row is None:
+        return None
+    return int(row.id), _view(row)
+
+
+def _view(row: Any) -> SenderView:
     return SenderView(
         supervisor_id=row.supervisor_id,
         dialog=dict(row.data) if row.data is not None else None,

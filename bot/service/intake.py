@@ -83,12 +83,21 @@ def summary(case: Case | sa.Row[Any]) -> CaseSummary:
 class IntakeContext:
     """Implements `handlers.dispatch.Context` over the database, inside the push's transaction."""
 
-    def __init__(self, rt: Runtime, session: orm.Session, msg: InboundMessage, now: datetime) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        session: orm.Session,
+        msg: InboundMessage,
+        now: datetime,
+        view: turn_repo.SenderView | None = None,
+    ) -> None:
         self.rt = rt
         self.session = session
         self.msg = msg
         self.now = now
         self.city: CityConfig = rt.settings.city
+        if view is not None:  # read together with the ledger claim (turn_repo.claim_with_view)
+            self._view = view
 
     @cached_property
     def _view(self) -> turn_repo.SenderView:
@@ -330,17 +339,20 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
     now = rt.now()
     try:
         with rt.db.transaction() as session:
-            record_id = _claim(session, msg, now)
-            if record_id is None:
+            claimed = turn_repo.claim_with_view(session=session, msg_key=msg.key, msg_id=msg.msg_id,
+                                                msg_type=msg.msg_type, event=msg.event, pseudonym=msg.pseudonym,
+                                                created_at=msg.created_at, received_at=now)  # fmt: skip
+            if claimed is None:
                 stored = inbound_repo.get(session=session, msg_key=msg.key)
                 assert stored is not None
                 log.info("push duplicate key=%s outcome=%s", msg.key, stored.outcome)
                 return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
+            record_id, view = claimed
             if ratelimit.flooded(rt, msg, now):  # claimed first: retries of a limited push stay duplicates
                 reply = ratelimit.reply_text(rt)
                 inbound_repo.finish(session=session, record_id=record_id, outcome="ignored", reply_text=reply, at=now)
                 return Outcome(reply, now, False, "ignored")
-            ctx = IntakeContext(rt, session, msg, now)
+            ctx = IntakeContext(rt, session, msg, now, view)
             if _needs_touch(ctx._view, message=msg.msg_type != "event", now=now):
                 citizens.touch(
                     session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"

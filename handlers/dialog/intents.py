@@ -27,10 +27,27 @@ def compact(text: str | None) -> str:
     return _compact(text)
 
 
+class _Keep(dict[int, int | None]):
+    """A str.translate table that keeps letters and digits (Unicode categories L*, N*) and drops everything else.
+
+    Each character's category is looked up once and remembered (at most `_REMEMBER` characters), so a new
+    citizen's long first message costs one translate, not a Python generator step per character.
+    """
+
+    def __missing__(self, code: int) -> int | None:
+        keep = code if unicodedata.category(chr(code))[0] in "LN" else None
+        if len(self) < _REMEMBER:
+            self[code] = keep
+        return keep
+
+
+_REMEMBER = 40_000
+_KEEP = _Keep()
+
+
 @functools.lru_cache(maxsize=4096)  # a turn asks for the same text's compact form several times
 def _compact(text: str) -> str:
-    norm = simplified(text).lower()
-    return "".join(ch for ch in norm if unicodedata.category(ch)[0] in "LN")
+    return simplified(text).lower().translate(_KEEP)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -114,7 +114,9 @@ class Slots:
     survey_answers: list[Any] = field(default_factory=list)  # the answers about the first unit so far
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)} | self._lists()
+        # The field names are computed once (_SLOT_NAMES): dataclasses.fields() rebuilds its tuple on every call,
+        # and this runs on every turn that saves a draft.
+        return {name: getattr(self, name) for name in _SLOT_NAMES} | self._lists()
 
     def copy(self) -> Slots:
         """A copy that shares nothing mutable (cheaper than deepcopy; runs on every turn)."""
@@ -135,8 +137,7 @@ class Slots:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Slots:
         # Unknown keys are dropped and missing ones take defaults, so a newer or older row still loads.
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        return cls(**{k: v for k, v in data.items() if k in _SLOT_NAME_SET})
 
     @property
     def has_content(self) -> bool:
@@ -144,6 +145,10 @@ class Slots:
 
     def media(self) -> tuple[MediaRef, ...]:
         return tuple(MediaRef(**item) for item in self.evidence)
+
+
+_SLOT_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Slots))  # in declaration order, as fields() gives them
+_SLOT_NAME_SET = frozenset(_SLOT_NAMES)
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,40 @@ def test_inbound_claim_is_once_per_key(any_db_url: str) -> None:
     db.dispose()
 
 
+def test_claim_with_view_is_the_claim_and_the_sender_view_in_one_statement(any_db_url: str) -> None:
+    db = Database(any_db_url, audit_key=AUDIT_KEY)
+    draft = {"version": 1, "stage": "describe", "slots": {"text": "窗口态度差😀"}}
+    statements: list[str] = []
+    sa.event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    def claim(key: str, pseudonym: str = "p1"):  # type: ignore[no-untyped-def]
+        return turn.claim_with_view(session=s, msg_key=key, msg_id="1", msg_type="text", event=None,
+                                    pseudonym=pseudonym, created_at=NOW, received_at=NOW)  # fmt: skip
+
+    with db.transaction() as s:
+        s.connection()
+        statements.clear()
+        first = claim("m:1")
+        assert first is not None and isinstance(first[0], int)
+        assert first[1] == turn.sender_view(session=s, pseudonym="p1") == turn.SenderView(None, None)
+        assert len(statements) == 2  # the claim with its view, then the separate read compared with it
+        assert claim("m:1") is None  # a retry: nothing recorded, no view
+        stored = inbound.get(session=s, msg_key="m:1")
+        assert stored is not None and (stored.id, stored.outcome, stored.pseudonym) == (first[0], "pending", "p1")
+        citizens.touch(session=s, pseudonym="p1", openid="o1", at=NOW, message=True)
+        dialogs.save(session=s, pseudonym="p1", data=draft, at=NOW)
+        new_case(s, "ZY2611270098", "窗口态度差")
+        s.add(SupervisorBinding(supervisor_id="sup_bdc", openid="o-sup", pseudonym="p1", bound_at=NOW))
+        s.flush()
+        second = claim("m:2")
+        assert second is not None and second[0] not in (None, first[0])
+        assert second[1] == turn.sender_view(session=s, pseudonym="p1")
+        assert second[1] == turn.SenderView("sup_bdc", draft, known=True, last_message_at=NOW, has_cases=True)
+        other = claim("m:3", pseudonym="p2")
+        assert other is not None and other[1] == turn.SenderView(None, None)
+    db.dispose()
+
+
 def test_migrations_down_and_up_keep_the_schema_in_step_with_the_models(any_db_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

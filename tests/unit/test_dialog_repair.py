@@ -306,3 +306,18 @@ def test_append_in_a_draft_with_the_supplement_word() -> None:
     r = chat.send(text("补充：窗口的人还收了我200块钱"))
     assert chat.stage is Stage.REVIEW and "补充到事情经过" in r.reply
     assert chat.state.slots.text.endswith("窗口的人还收了我200块钱")  # type: ignore[union-attr]
+
+
+def test_the_compact_form_keeps_exactly_the_letters_and_digits() -> None:
+    import json
+    import unicodedata
+
+    from handlers.dialog import intents
+    from nlp.builtin import DATA_DIR
+
+    lines = (DATA_DIR / "authored.jsonl").read_text(encoding="utf-8").splitlines()
+    samples = [json.loads(line)["text"] for line in lines if line.strip()]
+    samples += ["算了，不反映了！", "確認😀", "ＯＫ\u3000好的", "①②号", "İstanbul", "\u0300a"]
+    for sample in samples:
+        expected = "".join(ch for ch in intents.simplified(sample).lower() if unicodedata.category(ch)[0] in "LN")
+        assert intents._compact(sample) == expected, sample

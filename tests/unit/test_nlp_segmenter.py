@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 from nlp.builtin import DATA_DIR
+from nlp.features import _tokens
+from nlp.features import is_wordlike
 from nlp.text import fold_digits
 from nlp.text import normalize
 from nlp.tokenizer import Segmenter
@@ -48,3 +50,24 @@ def test_hmm_is_left_to_jieba() -> None:
     words = prune_dictionary(["他来到了网易杭研大厦"])
     seg = tokenizer_for("".join(f"{w} {f}\n" for w, f in words.items()), 60_101_967, [])
     assert seg.tokenize("他来到了网易杭研大厦", HMM=True) == list(seg.jieba.tokenize("他来到了网易杭研大厦", HMM=True))
+
+
+def _tokens_as_before(tokenizer: Segmenter, segments: list[tuple[int, str]]) -> list[tuple[str, int, int]]:
+    """`nlp.features._tokens` as it was written before it became a comprehension: the reference it must equal."""
+    out: list[tuple[str, int, int]] = []
+    for offset, segment in segments:
+        if out:
+            out.append(("", offset, offset))
+        for word, start, end in tokenizer.tokenize(segment, HMM=False):
+            out.append((word, start + offset, end + offset) if is_wordlike(word) else ("", offset, offset))
+    return out
+
+
+def test_feature_tokens_are_what_they_were_on_every_shipped_message() -> None:
+    texts = _texts()
+    seg = tokenizer_for("".join(f"{w} {f}\n" for w, f in prune_dictionary(texts).items()), 60_101_967, [])
+    assert isinstance(seg, Segmenter)
+    # Segments as prepare() passes them, with offsets: one whole text, and a text cut in windows (long messages).
+    for text in texts:
+        for segments in ([(0, text)], [(0, text[:40]), (60, text[60:100]), (120, text[120:])]):
+            assert _tokens(seg, segments, False) == _tokens_as_before(seg, segments), text

@@ -202,3 +202,14 @@ def test_nlp_imports_nothing_from_the_outside_world() -> None:
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if n.split(".")[0] in FORBIDDEN]
     assert offenders == []
+
+
+def test_the_table_remembers_untouched_characters_without_changing_any_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlp import text as nlp_text
+
+    plain = {k: v for k, v in nlp_text._table().items() if k != v}  # what it maps, as a plain dict
+    sample = "車管所的ＡＢ窗口③号 态度差😀𠀀\u3000OK"
+    assert normalize(sample) == sample.translate(plain) == "车管所的ab窗口3号 态度差😀𠀀 ok"
+    assert nlp_text._table()[ord("态")] == ord("态")  # remembered as itself
+    monkeypatch.setattr(nlp_text, "_REMEMBER", 0)  # full: still right, just not remembered
+    assert normalize("鬱") == "郁" and normalize("龘") == "龘" and ord("龘") not in nlp_text._table()

@@ -114,3 +114,20 @@ def test_today_needs_an_aware_time() -> None:
 )
 def test_cn_number(text: str, value: int | None) -> None:
     assert cn_number(text) == value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["２０２６年１１月２０日", "2026-11-20", "１１月２０号", "上个月5号", "20号", "三天前", "两个礼拜前", "上周五", "星期天",
+     "今儿", "昨夜", "今早", "刚刚", "大前天", "２０２６．１１．２０"],
+)  # fmt: skip
+def test_every_pattern_passes_the_cheap_check_before_the_patterns(text: str) -> None:
+    from handlers import when
+
+    assert when._MAY_NAME_A_DAY.search(text.translate(when._HALF))
+    assert find_when(text, NOW) is not None
+
+
+def test_a_text_without_any_date_character_is_not_searched_and_finds_nothing() -> None:
+    assert find_when("窗口的人态度很差，让我跑了三趟", NOW) is None
+    assert find_when("２０２６", NOW) is None  # full-width digits alone name no day
