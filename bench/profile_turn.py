@@ -158,7 +158,8 @@ def main() -> int:
           f"({half} pushes); {wrapped * 1000:.3f} ms/turn with the phases timed")  # fmt: skip
     print(f"{'phase':<24} {'ms/turn':>8} {'share':>6}")
     for name in names:
-        print(f"{name:<24} {_spent[name] * 1000 / half:8.3f} {_spent[name] / total:6.1%}")
+        if _spent[name]:  # a phase the turn never entered (e.g. the separate claim and read of event pushes)
+            print(f"{name:<24} {_spent[name] * 1000 / half:8.3f} {_spent[name] / total:6.1%}")
     other = total - sum(_spent.values())
     print(f"{'other (Flask, ORM, …)':<24} {other * 1000 / half:8.3f} {other / total:6.1%}")
     if args.cprofile:
