@@ -41,7 +41,9 @@ def _finished(session: orm.Session, unit: str, limit: int) -> list[Case]:
     stmt = (
         sa.select(Case)
         .where(Case.respondent_unit == unit, Case.state == "closed", Case.answered_at.is_not(None))
-        .order_by(Case.closed_at)
+        # The latest finished cases: the unit's page and the 12-week views show the last twelve weeks from the
+        # Monday of this week, so the earliest cases of a 12-week history fall out of them on some weekdays.
+        .order_by(Case.closed_at.desc())
         .limit(limit)
     )
     return list(session.scalars(stmt))
