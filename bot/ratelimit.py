@@ -129,7 +129,8 @@ def limiter(rt: Runtime) -> FloodLimiter | None:
 
 
 def flooded(rt: Runtime, msg: InboundMessage, now: datetime) -> bool:
-    """True when this (newly claimed) push is over its sender's limit and must not be processed."""
+    """True when this push is over its sender's limit and must not be processed (asked before any work of the
+    turn; the push is claimed in the ledger either way)."""
     if msg.msg_type == "event" and (msg.event or "") in EXEMPT_EVENTS:
         return False
     lim = limiter(rt)

@@ -149,6 +149,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def writers_queue(self) -> bool:
+        """Whether write transactions run one at a time (SQLite): work a caller can do before `transaction()`
+        is then work no other writer waits for."""
+        return self._write_lock is not None
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[orm.Session]:
         """Commit on success, roll back on any exception, always close."""

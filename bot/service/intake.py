@@ -90,12 +90,15 @@ class IntakeContext:
         msg: InboundMessage,
         now: datetime,
         view: turn_repo.SenderView | None = None,
+        classified: dict[str, Classification] | None = None,
     ) -> None:
         self.rt = rt
         self.session = session
         self.msg = msg
         self.now = now
         self.city: CityConfig = rt.settings.city
+        # Every classification of this turn by text: the dialog asks for one text on several paths.
+        self._classified: dict[str, Classification] = dict(classified or {})
         if view is not None:  # read together with the ledger claim (turn_repo.claim_with_view)
             self._view = view
 
@@ -163,8 +166,11 @@ class IntakeContext:
         return self._dialog_state
 
     def _classify(self, text: str) -> Classification:
-        # Looked up on use: events and menu clicks never pay for loading the model.
-        return self.rt.classifier.classify(text)  # type: ignore[no-any-return]
+        known = self._classified.get(text)
+        if known is None:
+            # Looked up on use: events and menu clicks never pay for loading the model.
+            known = self._classified[text] = self.rt.classifier.classify(text)
+        return known
 
     def _cases_today(self) -> int:
         midnight = self.now.astimezone(self.city.tz).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -334,9 +340,40 @@ def _claim(session: orm.Session, msg: InboundMessage, now: datetime) -> int | No
                               event=msg.event, pseudonym=msg.pseudonym, created_at=msg.created_at, received_at=now)  # fmt: skip
 
 
+# Shorter texts are answers to the dialog's questions (是, 取消, a number, 你好) more often than a story it would
+# classify; classifying them ahead would mostly be wasted.
+AHEAD_MIN_CHARS = 5
+
+
+def classify_ahead(rt: Runtime, msg: InboundMessage) -> dict[str, Classification]:
+    """The message's own text classified before the transaction, where writers queue (SQLite).
+
+    Classification is pure and by far the largest piece of a first message's turn; done inside the transaction
+    it holds the single writer's lock while the other workers wait for it. A new citizen's first message is
+    classified on its own text (so is most free text the dialog reads); when the dialog asks for another text
+    (a draft's whole story) this work is spent for nothing, outside the lock.
+    """
+    text = msg.text
+    if not rt.db.writers_queue or text is None or len(text.strip()) < AHEAD_MIN_CHARS:
+        return {}
+    try:
+        return {text: rt.classifier.classify(text)}
+    except Exception as exc:  # the turn classifies again inside the transaction, and fails there if it must
+        log.warning("classification ahead failed key=%s: %s", msg.key, type(exc).__name__)
+        return {}
+
+
 def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
     started = time.perf_counter()
     now = rt.now()
+    # Counted before any work of the turn: a flood costs its ledger row and nothing else, not even the
+    # classification ahead. A retry is counted too (it is a push); the ledger still gives it the stored answer.
+    try:
+        limited = ratelimit.flooded(rt, msg, now)
+    except Exception as exc:  # the limiter falls back on its own when Redis fails; this is a bug, not a flood
+        log.error("flood limit check failed key=%s: %s", msg.key, type(exc).__name__)
+        limited = False
+    ahead = {} if limited else classify_ahead(rt, msg)
     try:
         with rt.db.transaction() as session:
             claimed = turn_repo.claim_with_view(session=session, msg_key=msg.key, msg_id=msg.msg_id,
@@ -348,11 +385,11 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
                 log.info("push duplicate key=%s outcome=%s", msg.key, stored.outcome)
                 return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
             record_id, view = claimed
-            if ratelimit.flooded(rt, msg, now):  # claimed first: retries of a limited push stay duplicates
+            if limited:  # still claimed: retries of a limited push stay duplicates
                 reply = ratelimit.reply_text(rt)
                 inbound_repo.finish(session=session, record_id=record_id, outcome="ignored", reply_text=reply, at=now)
                 return Outcome(reply, now, False, "ignored")
-            ctx = IntakeContext(rt, session, msg, now, view)
+            ctx = IntakeContext(rt, session, msg, now, view, ahead)
             if _needs_touch(ctx._view, message=msg.msg_type != "event", now=now):
                 citizens.touch(
                     session=session, pseudonym=msg.pseudonym, openid=msg.sender, at=now, message=msg.msg_type != "event"

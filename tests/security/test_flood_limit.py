@@ -161,3 +161,28 @@ def test_with_redis_two_workers_share_one_count(
     finally:
         lim.close()
     assert verdict.backend == "redis" and not verdict.limited and verdict.count == 1
+
+
+def test_a_flood_of_long_messages_never_reaches_the_classifier(
+    sqlite_url: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The classification ahead of the transaction (issue 18) runs only for pushes the limit lets through."""
+    texts: list[str] = []
+    gen = make_wechat(sqlite_url, clock, dead_redis_url())
+    wechat = next(gen)
+    try:
+        classifier = wechat.client.application.extensions["zhiyong"].classifier
+        real = type(classifier).classify
+
+        def counting(self, text):  # type: ignore[no-untyped-def]
+            texts.append(text)
+            return real(self, text)
+
+        monkeypatch.setattr(type(classifier), "classify", counting)
+        story = "车管所窗口的人让我明天再来，已经是第三次了"
+        replies = [wechat.text(f"{story}（第{i}条）", "o_flood_long") or "" for i in range(33)]
+    finally:
+        gen.close()
+    assert ["频繁" in r for r in replies] == [False] * 30 + [True] * 3
+    assert texts and not any("第30条" in t or "第31条" in t or "第32条" in t for t in texts)
+    assert count(sqlite_url, "SELECT count(*) FROM inbound_messages WHERE outcome = 'ignored'") == 3
