@@ -1,6 +1,7 @@
 """Webhook throughput: the full zhiyong intake turn vs bare echo baselines, same machine, same run.
 
-Contenders, each under gunicorn with the same settings (gunicorn.conf.py: 2 workers x GUNICORN_THREADS, default 2):
+Contenders, each under gunicorn with the same settings (gunicorn.conf.py: 2 workers x GUNICORN_THREADS, by default 1
+on SQLite - the baselines too - and 2 on PostgreSQL; workers are not recycled during a run, so /proc sees all CPU):
 - baseline: a bare Flask + wechatpy safe-mode echo (bench/echo_app.py): decrypt, parse, echo, encrypt;
 - WeRoBot's safe-mode echo with its default session storage (SQLite) and without sessions (bench/echo_werobot.py),
   when WeRoBot is installed (`pip install werobot==1.13.1`);
@@ -70,8 +71,10 @@ def env_for(database_url: str) -> dict[str, str]:
 
 def start(app_spec: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
+    # --max-requests 0: a worker recycled mid-run (gunicorn.conf.py: every ~20,000 requests, which the echo reaches
+    # in two scenarios) would take its CPU seconds out of /proc and a cold start into the measured rounds.
     cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
-           "--bind", f"127.0.0.1:{port}", app_spec]  # fmt: skip
+           "--max-requests", "0", "--bind", f"127.0.0.1:{port}", app_spec]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
@@ -249,9 +252,9 @@ def main() -> int:
                            capture_output=True)  # fmt: skip
             contenders.append(Contender(f"zhiyong full turn, {kind}", "bot:create_app()", env))
 
+        threads = os.environ.get("GUNICORN_THREADS", "1 (SQLite) / 2 (PostgreSQL)")
         print(f"webhook benchmark: {args.seconds:g} s per contender in {args.rounds} rounds, {args.concurrency} "
-              f"concurrent, gunicorn {args.workers} workers x {os.environ.get('GUNICORN_THREADS', '2')} threads, "
-              f"{os.cpu_count()} CPUs")  # fmt: skip
+              f"concurrent, gunicorn {args.workers} workers x {threads} threads, {os.cpu_count()} CPUs")  # fmt: skip
         for c in contenders:
             c.proc, c.port = start(c.spec, c.env, args.workers)
             stack.callback(_stop, c.proc)
