@@ -15,6 +15,7 @@ gunicorn tree from /proc), RSS per worker after warm-up, and each throughput's r
 
     .venv/bin/python bench/webhook.py [--seconds 10] [--rounds 2] [--concurrency 8] [--workers 2]
                                       [--databases sqlite,postgresql] [--database-url URL] [--json FILE]
+                                      [--scenario first,known] [--compare-ref COMMIT]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import http.client
 import importlib.util
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -31,7 +33,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -69,13 +73,13 @@ def env_for(database_url: str) -> dict[str, str]:
     return {**os.environ, **services.server_env(database_url), "GUNICORN_ACCESSLOG": "/dev/null"}
 
 
-def start(app_spec: str, env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], int]:
+def start(app_spec: str, env: dict[str, str], workers: int, root: Path = ROOT) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     # --max-requests 0: a worker recycled mid-run (gunicorn.conf.py: every ~20,000 requests, which the echo reaches
     # in two scenarios) would take its CPU seconds out of /proc and a cold start into the measured rounds.
-    cmd = [str(BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "--workers", str(workers),
+    cmd = [str(BIN / "gunicorn"), "-c", str(root / "gunicorn.conf.py"), "--workers", str(workers),
            "--max-requests", "0", "--bind", f"127.0.0.1:{port}", app_spec]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, cwd=root, env={**env, "PYTHONPATH": str(root)}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -182,6 +186,7 @@ class Contender:
     name: str
     spec: str
     env: dict[str, str]
+    root: Path = ROOT
     proc: subprocess.Popen[bytes] | None = None
     port: int = 0
     sample: Sample = field(default_factory=Sample)
@@ -214,6 +219,13 @@ def main() -> int:
     parser.add_argument("--scenario", default="known",
                         help="comma-separated, each measured on every contender in this run: "
                              + "; ".join(f"{k} = {v}" for k, v in SCENARIOS.items()))  # fmt: skip
+    parser.add_argument(
+        "--compare-ref",
+        default=None,
+        metavar="REF",
+        help="also run zhiyong as of this git commit (its own code and gunicorn.conf.py, this "
+        "checkout's venv and model) on SQLite, in the same rounds: before/after in one run",
+    )
     parser.add_argument("--json", dest="json_out", default=None)
     args = parser.parse_args()
     scenarios = [x.strip() for x in args.scenario.split(",") if x.strip()]
@@ -251,12 +263,18 @@ def main() -> int:
             subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                            capture_output=True)  # fmt: skip
             contenders.append(Contender(f"zhiyong full turn, {kind}", "bot:create_app()", env))
+        if args.compare_ref:
+            root = stack.enter_context(checkout(args.compare_ref, Path(tmp) / "ref"))
+            env = env_for(f"sqlite:///{tmp}/ref.db")
+            subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=root,
+                           env={**env, "PYTHONPATH": str(root)}, check=True, capture_output=True)  # fmt: skip
+            contenders.append(Contender(f"zhiyong at {args.compare_ref[:10]}, sqlite", "bot:create_app()", env, root))
 
         threads = os.environ.get("GUNICORN_THREADS", "1 (SQLite) / 2 (PostgreSQL)")
         print(f"webhook benchmark: {args.seconds:g} s per contender in {args.rounds} rounds, {args.concurrency} "
               f"concurrent, gunicorn {args.workers} workers x {threads} threads, {os.cpu_count()} CPUs")  # fmt: skip
         for c in contenders:
-            c.proc, c.port = start(c.spec, c.env, args.workers)
+            c.proc, c.port = start(c.spec, c.env, args.workers, c.root)
             stack.callback(_stop, c.proc)
         per_round = args.seconds / args.rounds
         for c in contenders:  # warm-up: imports, model, connections, first dialog rows
@@ -308,6 +326,26 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
             vs = float(res["rps"]) / werobot
             line += f"; ≥ {AIM_VS_WEROBOT:g}x WeRoBot (sqlite session): {'met' if vs >= AIM_VS_WEROBOT else 'MISSED'} ({vs:.2f}x)"
         print(line)
+    before = next((r for r in results if str(r["name"]).startswith("zhiyong at ")), None)
+    now = next((r for r in results if str(r["name"]) == "zhiyong full turn, sqlite"), None)
+    if before and now and float(before["rps"]):
+        print(f"zhiyong full turn, sqlite / {before['name']} ({scenario}): "
+              f"{float(now['rps']) / float(before['rps']):.2f}x the throughput, p99 {float(now['p99_ms']):.1f} "
+              f"vs {float(before['p99_ms']):.1f} ms")  # fmt: skip
+
+
+@contextmanager
+def checkout(ref: str, path: Path) -> Iterator[Path]:
+    """A detached worktree of `ref`, with this checkout's trained model when the ref has none (it is not in git)."""
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), ref], check=True,
+                   capture_output=True)  # fmt: skip
+    try:
+        model = path / "nlp" / "model"
+        if not (model / "metadata.json").exists() and (ROOT / "nlp" / "model" / "metadata.json").exists():
+            shutil.copytree(ROOT / "nlp" / "model", model, dirs_exist_ok=True)
+        yield path
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], capture_output=True)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
