@@ -82,6 +82,7 @@ def instrument() -> list[str]:
         ("claim + read sender", turn, "claim_with_view"),
         ("citizen insert", citizens, "touch"),
         ("dialog (pure)", intake, "dispatch"),
+        ("classify ahead (rest)", intake, "classify_ahead"),  # SQLite: before the transaction
         ("classification (rest)", intake.IntakeContext, "_classify"),
         ("  features", model.TextModel, "vectorize"),
         ("  tokenizer (rjieba)", features, "_tokens"),
