@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from typing import TypedDict
+from typing import Unpack
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -13,17 +15,19 @@ from storage.models import DeadLetter
 from storage.models import InboundRecord
 
 
-def claim(
-    *,
-    session: orm.Session,
-    msg_key: str,
-    msg_id: str | None,
-    msg_type: str,
-    event: str | None,
-    pseudonym: str,
-    created_at: datetime,
-    received_at: datetime,
-) -> int | None:
+class ClaimFields(TypedDict):
+    """What a push's ledger row is made of (`claim`, `storage.turn.claim_with_view`)."""
+
+    msg_key: str
+    msg_id: str | None
+    msg_type: str
+    event: str | None
+    pseudonym: str
+    created_at: datetime
+    received_at: datetime
+
+
+def claim(*, session: orm.Session, **fields: Unpack[ClaimFields]) -> int | None:
     """Record a push under its key. Returns the new row's id, or None when the key was already recorded.
 
     The UNIQUE constraint decides, so concurrent identical pushes cannot both win: on PostgreSQL the loser
@@ -32,39 +36,23 @@ def claim(
     return insert_ignore_returning(  # type: ignore[no-any-return]
         session.connection(),  # the first statement of a turn: nothing to flush
         InboundRecord.__table__,  # type: ignore[arg-type]
-        claim_values(
-            msg_key=msg_key,
-            msg_id=msg_id,
-            msg_type=msg_type,
-            event=event,
-            pseudonym=pseudonym,
-            created_at=created_at,
-            received_at=received_at,
-        ),  # fmt: skip
+        claim_values(**fields),
         ["msg_key"],
         "id",
     )
 
 
-def claim_values(
-    *,
-    msg_key: str,
-    msg_id: str | None,
-    msg_type: str,
-    event: str | None,
-    pseudonym: str,
-    created_at: datetime,
-    received_at: datetime,
-) -> dict[str, Any]:
+def claim_values(**fields: Unpack[ClaimFields]) -> dict[str, Any]:
     """The columns of a new ledger row (shared with `storage.turn.claim_with_view`)."""
+    event = fields["event"]
     return {
-        "msg_key": msg_key,
-        "msg_id": msg_id,
-        "msg_type": msg_type[:32],
+        "msg_key": fields["msg_key"],
+        "msg_id": fields["msg_id"],
+        "msg_type": fields["msg_type"][:32],
         "event": event[:48] if event else None,
-        "pseudonym": pseudonym,
-        "created_at": created_at,
-        "received_at": received_at,
+        "pseudonym": fields["pseudonym"],
+        "created_at": fields["created_at"],
+        "received_at": fields["received_at"],
         "outcome": "pending",
     }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from typing import Unpack
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -84,21 +85,10 @@ _CLAIM_AND_VIEW = (
 )
 
 
-def claim_with_view(
-    *,
-    session: orm.Session,
-    msg_key: str,
-    msg_id: str | None,
-    msg_type: str,
-    event: str | None,
-    pseudonym: str,
-    created_at: datetime,
-    received_at: datetime,
-) -> tuple[int, SenderView] | None:
+def claim_with_view(*, session: orm.Session, **fields: Unpack[inbound.ClaimFields]) -> tuple[int, SenderView] | None:
     """`storage.inbound.claim` and `sender_view` in one statement: the new ledger row's id and what is known about
     the sender, or None when the key was already recorded (a retry, which needs no view)."""
-    values = inbound.claim_values(msg_key=msg_key, msg_id=msg_id, msg_type=msg_type, event=event,
-                                  pseudonym=pseudonym, created_at=created_at, received_at=received_at)  # fmt: skip
+    values = inbound.claim_values(**fields)
     # The first statement of a turn: nothing to flush, so the session's connection.
     row = session.connection().execute(_CLAIM_AND_VIEW, values).one_or_none()
     if row is None:

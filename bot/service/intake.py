@@ -334,10 +334,10 @@ def _needs_touch(view: turn_repo.SenderView, *, message: bool, now: datetime) ->
     return view.last_message_at is None or view.last_message_at < now - TOUCH_GRANULARITY
 
 
-def _claim(session: orm.Session, msg: InboundMessage, now: datetime) -> int | None:
-    """The push's row in the exactly-once ledger; None when it was recorded before (a retry)."""
-    return inbound_repo.claim(session=session, msg_key=msg.key, msg_id=msg.msg_id, msg_type=msg.msg_type,
-                              event=msg.event, pseudonym=msg.pseudonym, created_at=msg.created_at, received_at=now)  # fmt: skip
+def _ledger_fields(msg: InboundMessage, now: datetime) -> inbound_repo.ClaimFields:
+    """The push's row in the exactly-once ledger."""
+    return inbound_repo.ClaimFields(msg_key=msg.key, msg_id=msg.msg_id, msg_type=msg.msg_type, event=msg.event,
+                                    pseudonym=msg.pseudonym, created_at=msg.created_at, received_at=now)  # fmt: skip
 
 
 # Shorter texts are answers to the dialog's questions (是, 取消, a number, 你好) more often than a story it would
@@ -376,9 +376,7 @@ def process(rt: Runtime, msg: InboundMessage, plaintext: str) -> Outcome:
     ahead = {} if limited else classify_ahead(rt, msg)
     try:
         with rt.db.transaction() as session:
-            claimed = turn_repo.claim_with_view(session=session, msg_key=msg.key, msg_id=msg.msg_id,
-                                                msg_type=msg.msg_type, event=msg.event, pseudonym=msg.pseudonym,
-                                                created_at=msg.created_at, received_at=now)  # fmt: skip
+            claimed = turn_repo.claim_with_view(session=session, **_ledger_fields(msg, now))
             if claimed is None:
                 stored = inbound_repo.get(session=session, msg_key=msg.key)
                 assert stored is not None
@@ -419,8 +417,9 @@ def _dead_letter_crash(rt: Runtime, msg: InboundMessage, plaintext: str, exc: Ex
     """Keep the push (so it can be replayed, not lost) and give the citizen a polite answer."""
     reply = rt.settings.city.texts.error
     with rt.db.transaction() as session:
-        record_id = _claim(session, msg, now)
-        if record_id is None:  # a concurrent copy of the same push succeeded meanwhile
+        # None: a concurrent copy of the same push succeeded meanwhile
+        record_id = inbound_repo.claim(session=session, **_ledger_fields(msg, now))
+        if record_id is None:
             stored = inbound_repo.get(session=session, msg_key=msg.key)
             assert stored is not None
             return Outcome(stored.reply_text, stored.reply_created_at or now, True, stored.outcome)
