@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+import ahocorasick
 import numpy as np
 
+from nlp.features import SOURCE_CHARS
 from nlp.features import BlockSpec
 from nlp.features import Prepared
 from nlp.features import block_terms
@@ -41,11 +42,20 @@ class Block:
     terms: list[str]  # the vocabulary in column order
     idf: np.ndarray
     offset: int
-    vocabulary: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, int] = field(default_factory=dict)  # term → its column in the whole row
 
     def __post_init__(self) -> None:
-        if not self.vocabulary:
-            self.vocabulary = dict(zip(self.terms, range(len(self.terms)), strict=True))
+        if not self.columns:
+            self.columns = dict(zip(self.terms, range(self.offset, self.offset + len(self.terms)), strict=True))
+
+    def automaton(self) -> ahocorasick.Automaton:
+        """An Aho-Corasick automaton over the terms whose values are their columns: one pass over a text in C
+        finds every occurrence of every known character n-gram."""
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        for column, term in enumerate(self.terms, start=self.offset):
+            automaton.add_word(term, column)
+        automaton.make_automaton()
+        return automaton
 
 
 @dataclass(slots=True)
@@ -91,6 +101,7 @@ class TextModel:
         self._idf = np.concatenate([b.idf for b in blocks]) if blocks else np.zeros(0)
         self._weights = np.array([b.spec.weight for b in blocks])
         self._offsets = np.array([b.offset for b in blocks], dtype=np.int64)
+        self._automata = [b.automaton() if b.spec.source == SOURCE_CHARS else None for b in blocks]
 
     @property
     def kind(self) -> str:
@@ -115,32 +126,28 @@ class TextModel:
     def vectorize(self, doc: Prepared) -> Row:
         """The message's TF-IDF row exactly as scikit-learn's TfidfVectorizer computes it (sublinear tf,
         smooth idf, L2 per block), times each block's weight."""
-        idx: list[int] = []
-        counts: list[int] = []
-        present: list[int] = []  # blocks with at least one known term
-        sizes: list[int] = []
-        for b, block in enumerate(self.blocks):
-            start = len(idx)
-            get = block.vocabulary.get
-            offset = block.offset
-            # A plain loop over a few dozen distinct terms beats numpy's per-call overhead on arrays this small.
-            for term, count in Counter(block_terms(block.spec, doc)).items():
-                j = get(term)
-                if j is not None:
-                    idx.append(j + offset)
-                    counts.append(count)
-            if len(idx) > start:
-                present.append(b)
-                sizes.append(len(idx) - start)
-        if not idx:
+        columns: list[int] = []
+        for block, automaton in zip(self.blocks, self._automata, strict=True):
+            if automaton is not None:
+                # Every vocabulary match inside the text is one occurrence of a known n-gram: the terms hold
+                # only word-run characters, so no match crosses a run's edge (see nlp.features.char_terms).
+                for _offset, segment in doc.segments.get(block.spec.field, ()):
+                    columns += [column for _end, column in automaton.iter(segment)]
+            else:
+                get = block.columns.get
+                columns += [column for column in map(get, block_terms(block.spec, doc)) if column is not None]
+        if not columns:
             empty = np.zeros(0, dtype=np.int64)
             return Row(empty, np.zeros(0), empty, empty)
-        ix = np.array(idx, dtype=np.int64)
-        val = (1.0 + np.log(np.array(counts, dtype=np.float64))) * self._idf[ix]
-        starts = np.cumsum([0, *sizes[:-1]])
-        norms = np.sqrt(np.add.reduceat(val * val, starts))
-        block_ids = np.repeat(np.array(present), sizes)
-        val *= np.repeat(self._weights[present] / norms, sizes)
+        ix, first, counts = np.unique(np.array(columns, dtype=np.int64), return_index=True, return_counts=True)
+        # Back into the order the terms first occur: evidence breaks ties between equal contributions by it.
+        order = np.argsort(first)
+        ix, counts = ix[order], counts[order]
+        block_ids = np.searchsorted(self._offsets, ix, side="right") - 1
+        val = (1.0 + np.log(counts)) * self._idf[ix]
+        norms = np.sqrt(np.bincount(block_ids, weights=val * val, minlength=len(self.blocks)))
+        norms[norms == 0.0] = 1.0  # blocks with no known term; no feature of theirs is in the row
+        val *= (self._weights / norms)[block_ids]
         return Row(ix, val, ix - self._offsets[block_ids], block_ids)
 
     def term(self, row: Row, i: int) -> tuple[BlockSpec, str]:

@@ -266,6 +266,77 @@ def test_numpy_inference_reproduces_the_linear_model(clf: Classifier, model_dir:
     assert abs(p.sum() - 1) < 1e-9
 
 
+def _reference_row(model: TextModel, doc: object) -> np.ndarray:
+    """The row by definition, term by term: every block's terms counted, sublinear tf times idf, L2 per block,
+    times the block's weight (what vectorize computes with an automaton and numpy)."""
+    from collections import Counter
+
+    from nlp.features import block_terms
+
+    dense = np.zeros(model.n_features)
+    for block in model.blocks:
+        counts = Counter(t for t in block_terms(block.spec, doc) if t in block.columns)  # type: ignore[arg-type]
+        cols = np.array([block.columns[t] for t in counts], dtype=np.int64)
+        if not len(cols):
+            continue
+        val = (1 + np.log(np.array(list(counts.values()), dtype=np.float64))) * model._idf[cols]
+        dense[cols] = block.spec.weight * val / np.linalg.norm(val)
+    return dense
+
+
+def test_vectorize_finds_every_known_n_gram_as_counting_them_one_by_one_would(clf: Classifier) -> None:
+    """The character n-grams come from one automaton pass over each segment; the row must equal the one built
+    from every n-gram counted, on real messages and on the edges: punctuation and emoji between runs, letters
+    and digits, traditional characters, a repeated n-gram, and a text longer than the model's window."""
+    import json
+
+    from nlp.builtin import TRAIN_FILE
+    from nlp.features import prepare
+
+    model = clf.model
+    lines = TRAIN_FILE.read_text(encoding="utf-8").splitlines()
+    texts = [json.loads(line)["text"] for line in lines[::7] if line.strip()]
+    texts += [
+        "车管所窗口！！玩手机😡😡玩手机，玩手机",
+        "ABC办证123号窗口abc",
+        "稅務局的人態度惡劣，門難進臉難看",
+        "等等等等等等等等等等",
+        "。。。",
+        "城管" * 400 + "打人",
+    ]
+    for text in texts:
+        doc = prepare(clf.tokenizer, text, max_chars=model.max_chars, lexicon=clf.lexicon)
+        row = model.vectorize(doc)
+        assert len(set(row.idx.tolist())) == len(row.idx)  # each feature once
+        dense = np.zeros(model.n_features)
+        dense[row.idx] = row.val
+        assert np.allclose(dense, _reference_row(model, doc), atol=1e-12), text[:40]
+        for i in range(len(row.idx)):  # each feature names its own block and term
+            spec, term = model.term(row, i)
+            block = next(b for b in model.blocks if b.spec == spec)
+            assert block.columns[term] == row.idx[i]
+
+
+def test_vectorize_keeps_the_order_terms_first_occur_in(clf: Classifier) -> None:
+    """Evidence breaks ties between equal contributions by the row's order: within a block, the order in which
+    the message's terms first occur, as the text reads."""
+    from nlp.features import prepare
+
+    model = clf.model
+    doc = prepare(clf.tokenizer, "窗口的人玩手机，窗口的人不理人", max_chars=model.max_chars, lexicon=clf.lexicon)
+    row = model.vectorize(doc)
+    words = [model.term(row, i)[1] for i in range(len(row.idx)) if model.term(row, i)[0].source == "words"]
+    first_seen = [t for t in dict.fromkeys(t for t in block_terms_of(model, doc, "words")) if t in words]
+    assert words == first_seen and len(words) >= 4
+
+
+def block_terms_of(model: TextModel, doc: object, source: str) -> list[str]:
+    from nlp.features import block_terms
+
+    block = next(b for b in model.blocks if b.spec.source == source)
+    return [t for t in block_terms(block.spec, doc) if t in block.columns]  # type: ignore[arg-type]
+
+
 def test_inference_needs_neither_scikit_learn_nor_scipy(model_dir: Path) -> None:
     """A worker loads the model and classifies with numpy alone (scikit-learn's import costs over a second)."""
     import subprocess
