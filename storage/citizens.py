@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage import driver
 from storage._upsert import insert_ignore
 from storage.models import Case
 from storage.models import Citizen
@@ -26,8 +27,8 @@ def touch(*, session: orm.Session, pseudonym: str, openid: str, at: datetime, me
     One statement either way: this runs on every push.
     """
     if message:
-        session.connection().execute(
-            _TOUCH_MESSAGE, {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "at": at}
+        driver.execute(
+            session, _TOUCH_MESSAGE, {"pseudonym": pseudonym, "openid": openid, "subscribed": True, "at": at}
         )
     else:
         insert_ignore(

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage import driver
 from storage.models import Dialog
 
 _SAVE = sa.text(
@@ -25,7 +26,7 @@ _SAVE = sa.text(
 def save(*, session: orm.Session, pseudonym: str, data: dict[str, Any], at: datetime) -> None:
     """Insert or replace the draft in one statement (it is written on almost every push)."""
     # Only ever written by this statement: no ORM object of this table can be pending, so no autoflush.
-    session.connection().execute(_SAVE, {"pseudonym": pseudonym, "data": data, "at": at})
+    driver.execute(session, _SAVE, {"pseudonym": pseudonym, "data": data, "at": at})
 
 
 def clear(*, session: orm.Session, pseudonym: str) -> None:

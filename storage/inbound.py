@@ -10,6 +10,7 @@ from typing import Unpack
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage import driver
 from storage._upsert import insert_ignore_returning
 from storage.models import DeadLetter
 from storage.models import InboundRecord
@@ -70,9 +71,7 @@ _FINISH = (
 
 def finish(*, session: orm.Session, record_id: int, outcome: str, reply_text: str | None, at: datetime) -> None:
     """Store how a claimed push ended and the reply it got (what its retries will be answered with)."""
-    session.connection().execute(
-        _FINISH, {"record_id": record_id, "outcome": outcome, "reply_text": reply_text, "at": at}
-    )
+    driver.execute(session, _FINISH, {"record_id": record_id, "outcome": outcome, "reply_text": reply_text, "at": at})
 
 
 def add_dead_letter(

@@ -15,6 +15,7 @@ from typing import Unpack
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from storage import driver
 from storage import inbound
 from storage.models import Case
 from storage.models import Citizen
@@ -51,7 +52,7 @@ class SenderView:
 
 def sender_view(*, session: orm.Session, pseudonym: str) -> SenderView:
     # On the session's connection: read before anything is written, no autoflush needed.
-    return _view(session.connection().execute(_STMT, {"pseudonym": pseudonym}).one())
+    return _view(tuple(session.connection().execute(_STMT, {"pseudonym": pseudonym}).one()))
 
 
 # The ledger claim (storage.inbound.claim) with the sender view in its RETURNING clause: a new citizen's first
@@ -88,19 +89,19 @@ _CLAIM_AND_VIEW = (
 def claim_with_view(*, session: orm.Session, **fields: Unpack[inbound.ClaimFields]) -> tuple[int, SenderView] | None:
     """`storage.inbound.claim` and `sender_view` in one statement: the new ledger row's id and what is known about
     the sender, or None when the key was already recorded (a retry, which needs no view)."""
-    values = inbound.claim_values(**fields)
-    # The first statement of a turn: nothing to flush, so the session's connection.
-    row = session.connection().execute(_CLAIM_AND_VIEW, values).one_or_none()
+    # The first statement of a turn, on every push: nothing to flush, and straight to the driver.
+    row = driver.execute(session, _CLAIM_AND_VIEW, inbound.claim_values(**fields))
     if row is None:
         return None
-    return int(row.id), _view(row)
+    return int(row[0]), _view(row[1:])
 
 
-def _view(row: Any) -> SenderView:
+def _view(row: tuple[Any, ...]) -> SenderView:
+    known, last_message_at, has_cases, supervisor_id, data = row
     return SenderView(
-        supervisor_id=row.supervisor_id,
-        dialog=dict(row.data) if row.data is not None else None,
-        known=bool(row.known),
-        last_message_at=row.last_message_at,
-        has_cases=bool(row.has_cases),
+        supervisor_id=supervisor_id,
+        dialog=dict(data) if data is not None else None,
+        known=bool(known),
+        last_message_at=last_message_at,
+        has_cases=bool(has_cases),
     )
