@@ -22,6 +22,7 @@ PY = sys.executable
 
 FULL: dict[str, list[str]] = {
     "webhook": ["bench/webhook.py", "--seconds", "10", "--rounds", "2", "--databases", "sqlite,postgresql"],
+    "turn_db": ["bench/turn_db.py"],
     "nlp": ["bench/nlp.py"],
     "similarity": ["bench/similarity.py"],
     "scheduler": ["bench/scheduler.py"],
@@ -30,6 +31,7 @@ FULL: dict[str, list[str]] = {
 }
 QUICK: dict[str, list[str]] = {
     "webhook": ["bench/webhook.py", "--seconds", "3", "--rounds", "1", "--databases", "sqlite,postgresql"],
+    "turn_db": ["bench/turn_db.py", "--turns", "300", "--rounds", "3"],
     "nlp": ["bench/nlp.py", "--messages", "300", "--repeat", "1"],
     "similarity": ["bench/similarity.py"],
     "scheduler": ["bench/scheduler.py", "--cases", "10000", "--due", "20", "--backlog", "50", "--pending", "200"],

@@ -110,3 +110,24 @@ def test_a_connection_the_server_dropped_is_invalidated_and_the_next_turn_gets_a
     with db.transaction() as s:
         assert turn.claim_with_view(session=s, msg_key="k2", **fields) is not None  # type: ignore[arg-type]
     db.dispose()
+
+
+def test_the_transaction_benchmark_runs_all_three_ways() -> None:
+    """bench/turn_db.py times the same first-turn transaction through storage.driver, SQLAlchemy Core and bare
+    sqlite3; it must keep running as the statements change (each variant asserts its claim succeeded)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, str(root / "bench" / "turn_db.py"), "--turns", "20", "--rounds", "1"],
+        capture_output=True, text=True, timeout=120, check=True, cwd=root,
+    ).stdout  # fmt: skip
+    lines = [line for line in out.splitlines() if "µs" not in line]
+    assert [line.split("  ")[0].strip() for line in lines] == [
+        "storage.driver (the webhook)",
+        "Connection.execute (baseline)",
+        "sqlite3 alone (floor)",
+    ]
+    assert " 1.00x" in lines[1]
