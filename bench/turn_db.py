@@ -7,7 +7,10 @@ citizen's insert, the draft's upsert, the ledger row's finish, COMMIT. This time
 - `storage.driver` — what the webhook runs: the statements on the session's DBAPI connection;
 - `Connection.execute` — the same statements through SQLAlchemy Core on the session's connection (the path before
   storage.driver), as the baseline;
-- `sqlite3 alone` — the same SQL on a bare sqlite3 connection with no SQLAlchemy at all: the floor.
+- `sqlite3 alone` — the same SQL on a bare sqlite3 connection with no SQLAlchemy at all: the floor;
+- `session, no statement` — a transaction that checks out its connection, begins and commits, and runs nothing:
+  what the ORM session's own life costs of the gap between the first and the floor;
+- `Core connection, no statement` — the same with SQLAlchemy Core's `engine.begin()` instead of a session.
 
 Rounds alternate between the three (the machine is shared; compare within one run). On SQLite all of it runs while
 every other worker waits for the writers' lock, so each microsecond here is one the other worker waits too.
@@ -98,10 +101,20 @@ def main() -> int:
                     ("draft", REPLY, stamp, record_id))  # fmt: skip
         raw.commit()
 
+    def no_statement() -> None:
+        with db.transaction() as s:
+            s.connection()
+
+    def core_no_statement() -> None:
+        with db.engine.begin():  # the begin event sends BEGIN IMMEDIATE, as in a session
+            pass
+
     variants: dict[str, Callable[[], None]] = {
         "storage.driver (the webhook)": via_driver,
         "Connection.execute (baseline)": via_core,
         "sqlite3 alone (floor)": bare,
+        "session, no statement": no_statement,
+        "Core connection, no statement": core_no_statement,
     }
     for fn in variants.values():  # warm up: compiled statements, pages in the cache
         for _ in range(200):

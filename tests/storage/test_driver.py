@@ -129,5 +129,7 @@ def test_the_transaction_benchmark_runs_all_three_ways() -> None:
         "storage.driver (the webhook)",
         "Connection.execute (baseline)",
         "sqlite3 alone (floor)",
+        "session, no statement",
+        "Core connection, no statement",
     ]
     assert " 1.00x" in lines[1]
