@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import orm
 
+from storage import driver
 from storage.audit import SESSION_KEY
 
 
@@ -58,14 +58,9 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
             # Take the write lock up front: a deferred transaction that reads and then writes can fail with
-            # SQLITE_BUSY without waiting, which would turn concurrent retries into errors. Straight to the driver
-            # (every transaction runs this; see storage.driver), its errors as SQLAlchemy's.
-            try:
-                conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise sa.exc.DBAPIError.instance(
-                    "BEGIN IMMEDIATE", None, exc, sqlite3.Error, hide_parameters=True, dialect=conn.dialect
-                ) from exc
+            # SQLITE_BUSY without waiting, which would turn concurrent retries into errors. Straight to the driver:
+            # every transaction runs this.
+            driver.run(conn, "BEGIN IMMEDIATE")
 
         return engine
     return sa.create_engine(

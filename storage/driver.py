@@ -7,7 +7,8 @@ runs while every other writer waits for the lock (bench/README.md). Here a state
 by SQLAlchemy and then executed on the session's own DBAPI connection, in the session's transaction: the
 parameters go through each bind's type (UTC datetimes, JSON) and the returned row through each column's type,
 exactly as `Connection.execute` would convert them; driver errors come out as SQLAlchemy's exceptions, with the
-parameters hidden (`storage.db.make_engine`), and SQLAlchemy's cursor events still fire. Never commits.
+parameters hidden (`storage.db.make_engine`), and SQLAlchemy's cursor events still fire. `run` sends plain SQL
+the same way (`storage.db`'s BEGIN IMMEDIATE). Never commits.
 """
 
 from __future__ import annotations
@@ -55,28 +56,40 @@ def _compile(stmt: Statement, dialect: Dialect) -> _Compiled:
 def execute(session: orm.Session, stmt: Statement, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
     """Run `stmt` with `params` in the session's transaction; the first returned row (converted), or None."""
     conn = session.connection()
-    dialect = conn.dialect
-    compiled = _compile(stmt, dialect)
+    compiled = _compile(stmt, conn.dialect)
     values = {
         name: (process(params[name]) if process is not None else params[name]) for name, process in compiled.binds
     }
-    args: Any = values if compiled.names is None else tuple(values[name] for name in compiled.names)
+    args = values if compiled.names is None else tuple(values[name] for name in compiled.names)
+    row = run(conn, compiled.sql, args)
+    if row is None:
+        return None
+    if not compiled.columns:
+        return tuple(row)
+    return tuple(
+        value if process is None else process(value) for value, process in zip(row, compiled.columns, strict=True)
+    )
+
+
+def run(conn: sa.Connection, sql: str, args: Mapping[str, Any] | tuple[Any, ...] = ()) -> Any:
+    """Send `sql` as it is to the connection's driver: the first row the driver returns, unconverted, or None."""
+    dialect = conn.dialect
     dbapi_conn = conn.connection.driver_connection
     assert dbapi_conn is not None
     cursor = dbapi_conn.cursor()
     try:
         # Listeners of SQLAlchemy's cursor events (statement counters, tracers) see these statements too; there
         # is no execution context to give them.
-        conn.dispatch.before_cursor_execute(conn, cursor, compiled.sql, args, None, False)
-        cursor.execute(compiled.sql, args)
-        conn.dispatch.after_cursor_execute(conn, cursor, compiled.sql, args, None, False)
-        row = cursor.fetchone() if cursor.description is not None else None
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, args, None, False)
+        cursor.execute(sql, args)
+        conn.dispatch.after_cursor_execute(conn, cursor, sql, args, None, False)
+        return cursor.fetchone() if cursor.description is not None else None
     except dialect.loaded_dbapi.Error as exc:
         disconnected = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
         if disconnected:
             conn.invalidate(exc)
         raise sa.exc.DBAPIError.instance(
-            compiled.sql,
+            sql,
             args,
             exc,
             dialect.loaded_dbapi.Error,
@@ -86,8 +99,3 @@ def execute(session: orm.Session, stmt: Statement, params: Mapping[str, Any]) ->
         ) from exc
     finally:
         cursor.close()
-    if row is None or not compiled.columns:
-        return None if row is None else tuple(row)
-    return tuple(
-        value if process is None else process(value) for value, process in zip(row, compiled.columns, strict=True)
-    )
