@@ -5,6 +5,8 @@ on SQLite - the baselines too - and 2 on PostgreSQL; workers are not recycled du
 - baseline: a bare Flask + wechatpy safe-mode echo (bench/echo_app.py): decrypt, parse, echo, encrypt;
 - WeRoBot's safe-mode echo with its default session storage (SQLite) and without sessions (bench/echo_werobot.py),
   when WeRoBot is installed (`pip install werobot==1.13.1`);
+- the floor (bench/echo_floor.py): the echo plus classifying the text and one durable SQLite write, nothing else of
+  the turn (`--no-floor` leaves it out);
 - zhiyong's full turn (verify, decrypt, dedupe, dialog, classification, case and outbox writes, encrypted reply)
   on SQLite and, with `--databases sqlite,postgresql`, on a fresh PostgreSQL database.
 
@@ -61,6 +63,7 @@ AIM_RATIO = 0.35  # SQLite, of the echo's throughput (issue 18)
 AIM_RATIO_PG = 0.30
 AIM_VS_WEROBOT = 2.0  # of WeRoBot's echo with its default session
 AIM_P99_MS = 20.0
+FLOOR = "floor: echo + classify + 1 write"
 
 
 def free_port() -> int:
@@ -226,6 +229,7 @@ def main() -> int:
         help="also run zhiyong as of this git commit (its own code and gunicorn.conf.py, this "
         "checkout's venv and model) on SQLite, in the same rounds: before/after in one run",
     )
+    parser.add_argument("--no-floor", action="store_true", help="leave out the floor contender (bench/echo_floor.py)")
     parser.add_argument("--json", dest="json_out", default=None)
     args = parser.parse_args()
     scenarios = [x.strip() for x in args.scenario.split(",") if x.strip()]
@@ -242,6 +246,9 @@ def main() -> int:
             contenders.append(Contender("werobot echo, no session", "bench.echo_werobot:plain_app()", wr_env))
         else:
             print("WeRoBot not installed: its baselines are skipped (pip install werobot==1.13.1 bottle==0.13.4)")
+        if not args.no_floor:
+            floor_env = {**base_env, "FLOOR_DB": f"{tmp}/floor.db"}
+            contenders.append(Contender(FLOOR, "bench.echo_floor:create_app()", floor_env))
         databases: list[tuple[str, str]] = []
         if args.database_url:
             databases.append((args.database_url.split(":")[0].split("+")[0], args.database_url))
@@ -315,6 +322,12 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
               f"{res['cpu_ms_per_req']:10.2f} {int(res['errors']) + int(res['empty']):6d}  "
               f"{res['rss_warm_mb']} → {res['rss_end_mb']}")  # fmt: skip
     for res in results:
+        if str(res["name"]) == FLOOR:
+            line = (f"floor ({scenario}, bench/echo_floor.py: nothing of the turn but classifying and one durable write): "
+                    f"{float(res['ratio']):.2f}x echo, p99 {float(res['p99_ms']):.1f} ms")  # fmt: skip
+            if werobot:
+                line += f", {float(res['rps']) / werobot:.2f}x WeRoBot (sqlite session)"
+            print(line)
         if not str(res["name"]).startswith("zhiyong"):
             continue
         aim = AIM_RATIO if "sqlite" in str(res["name"]) else AIM_RATIO_PG
