@@ -227,7 +227,7 @@ def main() -> int:
         default=None,
         metavar="REF",
         help="also run zhiyong as of this git commit (its own code and gunicorn.conf.py, this "
-        "checkout's venv and model) on SQLite, in the same rounds: before/after in one run",
+        "checkout's venv and model) on each database of --databases, in the same rounds: before/after in one run",
     )
     parser.add_argument("--no-floor", action="store_true", help="leave out the floor contender (bench/echo_floor.py)")
     parser.add_argument("--json", dest="json_out", default=None)
@@ -272,10 +272,15 @@ def main() -> int:
             contenders.append(Contender(f"zhiyong full turn, {kind}", "bot:create_app()", env))
         if args.compare_ref:
             root = stack.enter_context(checkout(args.compare_ref, Path(tmp) / "ref"))
-            env = env_for(f"sqlite:///{tmp}/ref.db")
-            subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=root,
-                           env={**env, "PYTHONPATH": str(root)}, check=True, capture_output=True)  # fmt: skip
-            contenders.append(Contender(f"zhiyong at {args.compare_ref[:10]}, sqlite", "bot:create_app()", env, root))
+            for kind, _url in databases:
+                ref_url = (f"sqlite:///{tmp}/ref.db" if kind == "sqlite"
+                           else stack.enter_context(services.fresh_postgres("zhiyong_bench_web_ref")))  # fmt: skip
+                env = env_for(ref_url)
+                subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=root,
+                               env={**env, "PYTHONPATH": str(root)}, check=True, capture_output=True)  # fmt: skip
+                contenders.append(
+                    Contender(f"zhiyong at {args.compare_ref[:10]}, {kind}", "bot:create_app()", env, root)
+                )
 
         threads = os.environ.get("GUNICORN_THREADS", "1 (SQLite) / 2 (PostgreSQL)")
         print(f"webhook benchmark: {args.seconds:g} s per contender in {args.rounds} rounds, {args.concurrency} "
@@ -339,12 +344,13 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
             vs = float(res["rps"]) / werobot
             line += f"; ≥ {AIM_VS_WEROBOT:g}x WeRoBot (sqlite session): {'met' if vs >= AIM_VS_WEROBOT else 'MISSED'} ({vs:.2f}x)"
         print(line)
-    before = next((r for r in results if str(r["name"]).startswith("zhiyong at ")), None)
-    now = next((r for r in results if str(r["name"]) == "zhiyong full turn, sqlite"), None)
-    if before and now and float(before["rps"]):
-        print(f"zhiyong full turn, sqlite / {before['name']} ({scenario}): "
-              f"{float(now['rps']) / float(before['rps']):.2f}x the throughput, p99 {float(now['p99_ms']):.1f} "
-              f"vs {float(before['p99_ms']):.1f} ms")  # fmt: skip
+    for before in (r for r in results if str(r["name"]).startswith("zhiyong at ")):
+        kind = str(before["name"]).rsplit(", ", 1)[1]
+        now = next((r for r in results if str(r["name"]) == f"zhiyong full turn, {kind}"), None)
+        if now and float(before["rps"]):
+            print(f"zhiyong full turn, {kind} / {before['name']} ({scenario}): "
+                  f"{float(now['rps']) / float(before['rps']):.2f}x the throughput, p99 {float(now['p99_ms']):.1f} "
+                  f"vs {float(before['p99_ms']):.1f} ms")  # fmt: skip
 
 
 @contextmanager
