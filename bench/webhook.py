@@ -5,8 +5,8 @@ on SQLite - the baselines too - and 2 on PostgreSQL; workers are not recycled du
 - baseline: a bare Flask + wechatpy safe-mode echo (bench/echo_app.py): decrypt, parse, echo, encrypt;
 - WeRoBot's safe-mode echo with its default session storage (SQLite) and without sessions (bench/echo_werobot.py),
   when WeRoBot is installed (`pip install werobot==1.13.1`);
-- the floor (bench/echo_floor.py): the echo plus classifying the text and one durable SQLite write, nothing else of
-  the turn (`--no-floor` leaves it out);
+- the floor (bench/echo_floor.py): the echo plus classifying the text and one durable write, nothing else of the
+  turn, on each database of the run (`--no-floor` leaves it out);
 - zhiyong's full turn (verify, decrypt, dedupe, dialog, classification, case and outbox writes, encrypted reply)
   on SQLite and, with `--databases sqlite,postgresql`, on a fresh PostgreSQL database.
 
@@ -63,7 +63,7 @@ AIM_RATIO = 0.35  # SQLite, of the echo's throughput (issue 18)
 AIM_RATIO_PG = 0.30
 AIM_VS_WEROBOT = 2.0  # of WeRoBot's echo with its default session
 AIM_P99_MS = 20.0
-FLOOR = "floor: echo + classify + 1 write"
+FLOOR = "floor: echo+classify+write"
 
 
 def free_port() -> int:
@@ -246,9 +246,6 @@ def main() -> int:
             contenders.append(Contender("werobot echo, no session", "bench.echo_werobot:plain_app()", wr_env))
         else:
             print("WeRoBot not installed: its baselines are skipped (pip install werobot==1.13.1 bottle==0.13.4)")
-        if not args.no_floor:
-            floor_env = {**base_env, "FLOOR_DB": f"{tmp}/floor.db"}
-            contenders.append(Contender(FLOOR, "bench.echo_floor:create_app()", floor_env))
         databases: list[tuple[str, str]] = []
         if args.database_url:
             databases.append((args.database_url.split(":")[0].split("+")[0], args.database_url))
@@ -266,6 +263,11 @@ def main() -> int:
                 else:
                     parser.error(f"unknown database kind {kind!r}")
         for kind, url in databases:
+            if not args.no_floor:  # on the same kind of database, with the same gunicorn threads as zhiyong's turn
+                floor_db = (f"{tmp}/floor.db" if kind == "sqlite"
+                            else stack.enter_context(services.fresh_postgres("zhiyong_bench_floor")))  # fmt: skip
+                floor_env = {**env_for(f"sqlite:///{floor_db}" if kind == "sqlite" else floor_db), "FLOOR_DB": floor_db}
+                contenders.append(Contender(f"{FLOOR}, {kind}", "bench.echo_floor:create_app()", floor_env))
             env = env_for(url)
             subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                            capture_output=True)  # fmt: skip
@@ -318,18 +320,18 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
     print(f"\nscenario {scenario}: {SCENARIOS[scenario]}")
     base_rps = float(results[0]["rps"]) or 1.0
     werobot = next((float(r["rps"]) for r in results if str(r["name"]) == "werobot echo, sqlite session"), None)
-    print(f"{'contender':<34} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>8} {'cpu ms/req':>10} "
+    print(f"{'contender':<38} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>8} {'cpu ms/req':>10} "
           f"{'errors':>6}  RSS/worker MB (warm → end)")  # fmt: skip
     for res in results:
         ratio = float(res["rps"]) / base_rps
         res["ratio"] = ratio
-        print(f"{res['name']:<34} {res['rps']:8.1f} {ratio:5.2f}x {res['p50_ms']:7.2f} {res['p99_ms']:8.2f} "
+        print(f"{res['name']:<38} {res['rps']:8.1f} {ratio:5.2f}x {res['p50_ms']:7.2f} {res['p99_ms']:8.2f} "
               f"{res['cpu_ms_per_req']:10.2f} {int(res['errors']) + int(res['empty']):6d}  "
               f"{res['rss_warm_mb']} → {res['rss_end_mb']}")  # fmt: skip
     for res in results:
-        if str(res["name"]) == FLOOR:
-            line = (f"floor ({scenario}, bench/echo_floor.py: nothing of the turn but classifying and one durable write): "
-                    f"{float(res['ratio']):.2f}x echo, p99 {float(res['p99_ms']):.1f} ms")  # fmt: skip
+        if str(res["name"]).startswith(FLOOR):
+            line = (f"{res['name']} ({scenario}; bench/echo_floor.py: nothing of the turn but classifying and one "
+                    f"durable write): {float(res['ratio']):.2f}x echo, p99 {float(res['p99_ms']):.1f} ms")  # fmt: skip
             if werobot:
                 line += f", {float(res['rps']) / werobot:.2f}x WeRoBot (sqlite session)"
             print(line)
@@ -344,6 +346,13 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
             vs = float(res["rps"]) / werobot
             line += f"; ≥ {AIM_VS_WEROBOT:g}x WeRoBot (sqlite session): {'met' if vs >= AIM_VS_WEROBOT else 'MISSED'} ({vs:.2f}x)"
         print(line)
+    for floor in (r for r in results if str(r["name"]).startswith(FLOOR)):
+        kind = str(floor["name"]).rsplit(", ", 1)[1]
+        now = next((r for r in results if str(r["name"]) == f"zhiyong full turn, {kind}"), None)
+        if now and float(floor["rps"]):
+            print(f"zhiyong full turn, {kind} / its floor ({scenario}): {float(now['rps']) / float(floor['rps']):.2f}x "
+                  f"the throughput, CPU {float(now['cpu_ms_per_req']):.2f} vs {float(floor['cpu_ms_per_req']):.2f} ms "
+                  f"per push")  # fmt: skip
     for before in (r for r in results if str(r["name"]).startswith("zhiyong at ")):
         kind = str(before["name"]).rsplit(", ", 1)[1]
         now = next((r for r in results if str(r["name"]) == f"zhiyong full turn, {kind}"), None)
