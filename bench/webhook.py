@@ -11,8 +11,8 @@ on SQLite - the baselines too - and 2 on PostgreSQL; workers are not recycled du
   on SQLite and, with `--databases sqlite,postgresql`, on a fresh PostgreSQL database.
 
 All servers start first and are warmed up; then the client drives them in interleaved rounds (so drifting
-machine load hits every contender alike) with pre-signed safe-mode text pushes (a fresh MsgId each) from a
-threaded client on loopback. Reported: requests/s, p50/p99 latency, server CPU per request (user+sys of the
+machine load hits every contender alike; the order rotates each round, so no contender always follows the same
+one) with pre-signed safe-mode text pushes (a fresh MsgId each) from a threaded client on loopback. Reported: requests/s, p50/p99 latency, server CPU per request (user+sys of the
 gunicorn tree from /proc), RSS per worker after warm-up, and each throughput's ratio to the Flask+wechatpy echo.
 
     .venv/bin/python bench/webhook.py [--seconds 10] [--rounds 2] [--concurrency 8] [--workers 2]
@@ -300,7 +300,10 @@ def main() -> int:
             for c in contenders:
                 c.sample = Sample()
             for r in range(args.rounds):
-                for c in contenders:
+                # A contender measured right after a heavy one runs slower (caches full of the other's model):
+                # the order rotates every round so that no contender always follows the same one.
+                k = r % len(contenders)
+                for c in contenders[k:] + contenders[:k]:
                     pushes = make_pushes(c.env, budget, f"{scenario}r{r}p{c.port}", scenario)
                     cpu0 = cpu_seconds(c.proc.pid)  # type: ignore[union-attr]
                     drive(c.port, pushes, per_round, args.concurrency, c.sample)
