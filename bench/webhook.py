@@ -12,8 +12,9 @@ on SQLite - the baselines too - and 2 on PostgreSQL; workers are not recycled du
 
 All servers start first and are warmed up; then the client drives them in interleaved rounds (so drifting
 machine load hits every contender alike; the order rotates each round, so no contender always follows the same
-one) with pre-signed safe-mode text pushes (a fresh MsgId each) from a threaded client on loopback. Reported: requests/s, p50/p99 latency, server CPU per request (user+sys of the
-gunicorn tree from /proc), RSS per worker after warm-up, and each throughput's ratio to the Flask+wechatpy echo.
+one) with pre-signed safe-mode text pushes (a fresh MsgId each) from a threaded client on loopback. Reported:
+requests/s, p50/p99 latency, server CPU per request (user+sys of the gunicorn tree from /proc), RSS per worker
+after warm-up, and each throughput's ratio to the Flask+wechatpy echo.
 
     .venv/bin/python bench/webhook.py [--seconds 10] [--rounds 2] [--concurrency 8] [--workers 2]
                                       [--databases sqlite,postgresql] [--database-url URL] [--json FILE]
