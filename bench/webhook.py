@@ -350,20 +350,15 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
             vs = float(res["rps"]) / werobot
             line += f"; ≥ {AIM_VS_WEROBOT:g}x WeRoBot (sqlite session): {'met' if vs >= AIM_VS_WEROBOT else 'MISSED'} ({vs:.2f}x)"
         print(line)
-    for floor in (r for r in results if str(r["name"]).startswith(FLOOR)):
-        kind = str(floor["name"]).rsplit(", ", 1)[1]
+    # The turn against its floor and against an older commit on the same database, measured in the same rounds.
+    for other in (r for r in results if str(r["name"]).startswith((FLOOR, "zhiyong at "))):
+        kind = str(other["name"]).rsplit(", ", 1)[1]
         now = next((r for r in results if str(r["name"]) == f"zhiyong full turn, {kind}"), None)
-        if now and float(floor["rps"]):
-            print(f"zhiyong full turn, {kind} / its floor ({scenario}): {float(now['rps']) / float(floor['rps']):.2f}x "
-                  f"the throughput, CPU {float(now['cpu_ms_per_req']):.2f} vs {float(floor['cpu_ms_per_req']):.2f} ms "
-                  f"per push")  # fmt: skip
-    for before in (r for r in results if str(r["name"]).startswith("zhiyong at ")):
-        kind = str(before["name"]).rsplit(", ", 1)[1]
-        now = next((r for r in results if str(r["name"]) == f"zhiyong full turn, {kind}"), None)
-        if now and float(before["rps"]):
-            print(f"zhiyong full turn, {kind} / {before['name']} ({scenario}): "
-                  f"{float(now['rps']) / float(before['rps']):.2f}x the throughput, p99 {float(now['p99_ms']):.1f} "
-                  f"vs {float(before['p99_ms']):.1f} ms")  # fmt: skip
+        if now and float(other["rps"]):
+            label = "its floor" if str(other["name"]).startswith(FLOOR) else other["name"]
+            print(f"zhiyong full turn, {kind} / {label} ({scenario}): {float(now['rps']) / float(other['rps']):.2f}x "
+                  f"the throughput, p99 {float(now['p99_ms']):.1f} vs {float(other['p99_ms']):.1f} ms, "
+                  f"CPU {float(now['cpu_ms_per_req']):.2f} vs {float(other['cpu_ms_per_req']):.2f} ms per push")  # fmt: skip
 
 
 @contextmanager
