@@ -33,6 +33,8 @@ Row = tuple[str, str, str, str, str]
 class _Store(Protocol):
     def write(self, row: Row) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class _SqliteStore:
     """One connection and one lock file per process, opened after gunicorn's fork."""
@@ -68,6 +70,12 @@ class _SqliteStore:
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+            os.close(self._fd)
+            self._conn, self._pid = None, 0
+
 
 class _PostgresStore:
     """A psycopg connection per thread, opened on its first push (after the fork)."""
@@ -77,6 +85,7 @@ class _PostgresStore:
 
         self._connect = lambda: psycopg.connect(url)
         self._local = threading.local()
+        self._opened: list[psycopg.Connection] = []
         with self._connect() as conn:
             conn.execute(_DDL)
 
@@ -84,8 +93,13 @@ class _PostgresStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
+            self._opened.append(conn)
         with conn.transaction():
             conn.execute("INSERT INTO floor_ledger VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", row)
+
+    def close(self) -> None:
+        for conn in self._opened:
+            conn.close()
 
 
 def create_app() -> Flask:
@@ -98,6 +112,8 @@ def create_app() -> Flask:
     store: _Store = (
         _PostgresStore(target) if target.startswith(("postgresql://", "postgres://")) else _SqliteStore(target)
     )
+
+    app.extensions["floor_store"] = store  # for a test to close what it opened
 
     @app.post("/wechat")
     def wechat() -> str:

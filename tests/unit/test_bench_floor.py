@@ -23,7 +23,8 @@ def _two_copies_of_one_push(target: str, tmp_path: Path, monkeypatch: pytest.Mon
     env = server_env(f"sqlite:///{tmp_path}/unused.db", FLOOR_DB=target)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    client = echo_floor.create_app().test_client()
+    app = echo_floor.create_app()
+    client = app.test_client()
     signer = PushSigner(token=env["WECHAT_TOKEN"], aes_key=env["WECHAT_AES_KEY"], app_id=env["WECHAT_APP_ID"])
     push = signer.sign(message_xml("text", sender="o_floor_1", Content=TEXT))
     answers = []
@@ -33,6 +34,7 @@ def _two_copies_of_one_push(target: str, tmp_path: Path, monkeypatch: pytest.Mon
         answers.append(reply_content(signer.open_reply(resp.get_data(as_text=True))))
     assert answers[0] == answers[1]
     assert answers[0] == "收到：吃拿卡要，市公安局交警支队车辆管理所"
+    app.extensions["floor_store"].close()
     return answers
 
 
