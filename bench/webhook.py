@@ -265,9 +265,8 @@ def main() -> int:
                     parser.error(f"unknown database kind {kind!r}")
         for kind, url in databases:
             if not args.no_floor:  # on the same kind of database, with the same gunicorn threads as zhiyong's turn
-                floor_db = (f"{tmp}/floor.db" if kind == "sqlite"
-                            else stack.enter_context(services.fresh_postgres("zhiyong_bench_floor")))  # fmt: skip
-                floor_env = {**env_for(f"sqlite:///{floor_db}" if kind == "sqlite" else floor_db), "FLOOR_DB": floor_db}
+                floor_url = scratch_database(stack, tmp, kind, "bench_floor")
+                floor_env = {**env_for(floor_url), "FLOOR_DB": floor_url.removeprefix("sqlite:///")}
                 contenders.append(Contender(f"{FLOOR}, {kind}", "bench.echo_floor:create_app()", floor_env))
             env = env_for(url)
             subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True,
@@ -276,9 +275,7 @@ def main() -> int:
         if args.compare_ref:
             root = stack.enter_context(checkout(args.compare_ref, Path(tmp) / "ref"))
             for kind, _url in databases:
-                ref_url = (f"sqlite:///{tmp}/ref.db" if kind == "sqlite"
-                           else stack.enter_context(services.fresh_postgres("zhiyong_bench_web_ref")))  # fmt: skip
-                env = env_for(ref_url)
+                env = env_for(scratch_database(stack, tmp, kind, "bench_web_ref"))
                 subprocess.run([str(BIN / "flask"), "--app", "bot", "db", "upgrade"], cwd=root,
                                env={**env, "PYTHONPATH": str(root)}, check=True, capture_output=True)  # fmt: skip
                 contenders.append(
@@ -359,6 +356,14 @@ def report(scenario: str, results: list[dict[str, float | int | str | list[int]]
             print(f"zhiyong full turn, {kind} / {label} ({scenario}): {float(now['rps']) / float(other['rps']):.2f}x "
                   f"the throughput, p99 {float(now['p99_ms']):.1f} vs {float(other['p99_ms']):.1f} ms, "
                   f"CPU {float(now['cpu_ms_per_req']):.2f} vs {float(other['cpu_ms_per_req']):.2f} ms per push")  # fmt: skip
+
+
+def scratch_database(stack: ExitStack, tmp: str, kind: str, name: str) -> str:
+    """A fresh database of `kind` for one contender: an SQLite file in `tmp`, or a PostgreSQL database dropped when
+    `stack` closes."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/{name}.db"
+    return stack.enter_context(services.fresh_postgres(f"zhiyong_{name}"))
 
 
 @contextmanager

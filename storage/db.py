@@ -77,8 +77,8 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> sa.Engin
     )
     # Instead of pool_pre_ping's SELECT 1, a round trip on every checkout (one in seven of a webhook turn's):
     # a server that restarts or ends a backend first sends the idle connection its FATAL notice and closes the
-    # socket, so a pooled connection with anything to read is dead. SQLAlchemy then discards it and checks out
-    # another (DisconnectionError from a checkout listener: "pessimistic disconnect handling, custom").
+    # socket, so a pooled connection with anything to read is dead. SQLAlchemy then discards it and opens a fresh
+    # one in its place (DisconnectionError from a checkout listener: "pessimistic disconnect handling, custom").
     event.listen(engine, "checkout", _discard_if_closed_by_server)
     return engine
 
